@@ -1,0 +1,113 @@
+"""The console front end: `ask` (scriptable, JSON lines) and `chat` (interactive)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from bot.core.decide import Engine, Mode
+from bot.core.loader import KnowledgeError, load_knowledge
+from bot.core.replies import Organization, Reply, compose
+from bot.settings import Settings, SettingsError, load_settings
+
+__all__ = ["ConsoleBot", "reply_json", "run_ask", "run_chat"]
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+class ConsoleBot:
+    """The engine plus the reply composer: everything a front end needs besides I/O."""
+
+    def __init__(self, engine: Engine, organization: Organization) -> None:
+        self.engine = engine
+        self.organization = organization
+
+    def reply(self, question: str, mode: Mode = Mode.ASK) -> Reply:
+        """Decide and compose the reply to one question."""
+        decision = self.engine.decide(question, mode)
+        return compose(decision, self.engine.knowledge, self.organization)
+
+
+def reply_json(question: str, reply: Reply) -> dict[str, object]:
+    """Build the `ask --json` object for one question (the CLI contract)."""
+    return {
+        "question": question,
+        "kind": reply.kind.value,
+        "entry": reply.entry_id,
+        "score": reply.score,
+        "text": reply.text(),
+        "sources": [line.as_dict() for line in reply.answer.sources] if reply.answer else [],
+        "suggestions": [choice.entry_id for choice in reply.suggestions],
+    }
+
+
+def _console_bot(kb: Path | None, config: Path | None) -> ConsoleBot:
+    settings = load_settings(path=config) if config else Settings()
+    knowledge = load_knowledge(kb or settings.knowledge_dir)
+    engine = Engine(knowledge, settings.thresholds.to_core())
+    return ConsoleBot(engine, settings.organization.to_core())
+
+
+def _start(args: argparse.Namespace) -> ConsoleBot | int:
+    try:
+        return _console_bot(args.kb, args.config)
+    except KnowledgeError as error:
+        print(error.report(), file=sys.stderr)
+        return EXIT_INVALID
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        return EXIT_USAGE
+
+
+def run_ask(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
+    """`python -m bot ask`: answer each question, as text or JSON lines."""
+    bot = _start(args)
+    if isinstance(bot, int):
+        return bot
+    mode = Mode(args.mode)
+    questions = (
+        [" ".join(args.question)] if args.question else (line.rstrip("\n") for line in stdin)
+    )
+    for question in questions:
+        if not question.strip() and not args.question:
+            continue
+        reply = bot.reply(question, mode)
+        if args.json:
+            print(json.dumps(reply_json(question, reply), ensure_ascii=False), flush=True)
+        else:
+            print(reply.text() or "(stays silent)", end="\n\n", flush=True)
+    return EXIT_OK
+
+
+def run_chat(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
+    """`python -m bot chat`: an interactive console over the same engine."""
+    bot = _start(args)
+    if isinstance(bot, int):
+        return bot
+    knowledge = bot.engine.knowledge
+    print(
+        f"FamilyTies console — {knowledge.summary()}.\n"
+        "Ask a question about the 2012 DHS 'family relationships' guidance. "
+        "Empty line or Ctrl-D to quit.\n"
+    )
+    interactive = stdin.isatty()
+    while True:
+        if interactive:
+            try:
+                question = input("you> ")
+            except (EOFError, KeyboardInterrupt):
+                print()
+                break
+        else:
+            line = stdin.readline()
+            if not line:
+                break
+            question = line.rstrip("\n")
+            print(f"you> {question}")
+        if not question.strip():
+            break
+        print(f"bot> {bot.reply(question).text()}\n")
+    return EXIT_OK

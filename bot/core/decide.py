@@ -1,0 +1,102 @@
+"""The engine's decision for one message: answer, suggest, legal route, or nothing.
+
+A wrong answer about deportation can hurt someone, so an answer needs a clear winner: a high
+score *and* a clear lead over the next entry. Anything less is offered as "did you mean"
+choices when someone asked the bot directly, and is silence when the bot merely overheard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.core.matcher import Match, Matcher
+from bot.core.models import KnowledgeBase
+from bot.core.triage import looks_like_question, triage
+
+__all__ = ["Decision", "Engine", "Kind", "Mode", "Thresholds"]
+
+
+class Kind(StrEnum):
+    """What the bot does with a message."""
+
+    ANSWER = "answer"
+    SUGGEST = "suggest"
+    LEGAL = "legal"
+    NONE = "none"
+
+
+class Mode(StrEnum):
+    """How the message reached the bot."""
+
+    ASK = "ask"  # addressed to the bot: mention, /ask, !ask, DM, console
+    LISTEN = "listen"  # overheard in a help channel
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Scores (0-100) that separate answers from suggestions from silence."""
+
+    answer: float = 68.0  # ask mode: minimum score to answer
+    listen: float = 80.0  # listen mode: minimum score to answer unprompted
+    margin: float = 8.0  # lead over the runner-up entry needed to answer
+    certain: float = 96.0  # at or above this, the lead does not matter
+    suggest: float = 45.0  # ask mode: minimum score for a "did you mean" choice
+    suggest_window: float = 25.0  # choices within this many points of the best
+    suggestions: int = 3
+    max_chars: int = 4000  # longer input is cut: no Discord message is longer
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The outcome for one message; `matches` are the top candidates, best first."""
+
+    kind: Kind
+    entry_id: str | None = None
+    score: float = 0.0
+    suggestions: tuple[str, ...] = ()
+    matches: tuple[Match, ...] = ()
+    signals: tuple[str, ...] = ()
+
+
+class Engine:
+    """Decides what to do with messages, over one immutable knowledge base."""
+
+    def __init__(self, knowledge: KnowledgeBase, thresholds: Thresholds | None = None) -> None:
+        self.knowledge = knowledge
+        self.thresholds = thresholds or Thresholds()
+        self.matcher = Matcher(knowledge)
+
+    def decide(self, text: str, mode: Mode = Mode.ASK) -> Decision:
+        """Decide what to do with one message."""
+        limits = self.thresholds
+        text = text.strip()[: limits.max_chars]
+        if not any(character.isalnum() for character in text):
+            return Decision(Kind.NONE)
+        verdict = triage(text)
+        if mode is Mode.LISTEN and not verdict.legal and not looks_like_question(text):
+            return Decision(Kind.NONE, signals=verdict.signals)
+        matches = tuple(self.matcher.search(text, limit=max(limits.suggestions, 5)))
+        top = matches[0] if matches else None
+        score = top.score if top else 0.0
+        runner_up = matches[1].score if len(matches) > 1 else 0.0
+        needed = limits.listen if mode is Mode.LISTEN else limits.answer
+        clear = (
+            top is not None
+            and score >= needed
+            and (score - runner_up >= limits.margin or score >= limits.certain)
+        )
+        if verdict.legal:
+            # A general entry may come along as background, only when it clearly applies.
+            background = top.entry_id if top and clear else None
+            return Decision(Kind.LEGAL, background, score, (), matches, verdict.signals)
+        if top and clear:
+            return Decision(Kind.ANSWER, top.entry_id, score, (), matches, verdict.signals)
+        if mode is Mode.ASK and top and score >= limits.suggest:
+            choices = tuple(
+                match.entry_id
+                for match in matches
+                if match.score >= max(limits.suggest, score - limits.suggest_window)
+            )[: limits.suggestions]
+            return Decision(Kind.SUGGEST, None, score, choices, matches, verdict.signals)
+        return Decision(Kind.NONE, None, score, (), matches, verdict.signals)

@@ -1,0 +1,135 @@
+"""Legal triage: route messages about the writer's own case to the contact page.
+
+Such messages go to the organization's contact page, never to an answer that might read as
+a verdict on someone's case. The rules are patterns of meaning, not phrases from any test set:
+an explicit request for personal advice, or a person of the writer's own (my partner, we, I)
+in a concrete legal circumstance (court, detention, an expired visa, proceedings).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.core.normalize import normalize
+
+__all__ = ["Triage", "looks_like_question", "triage"]
+
+_PEOPLE = (
+    r"partner|husband|wife|spouse|boyfriend|girlfriend|bf|gf|fiance|fiancee|fiancé|fiancée"
+    r"|family|son|daughter|mother|father|mom|mum|dad|brother|sister|kids|children|child"
+    r"|lover|love|significant other|other half"
+)
+_OWN_THINGS = (
+    r"case|visa|status|hearing|court|lawyer|attorney|green card|application|petition"
+    r"|situation|papers|paperwork|passport|work permit|work card|i 130|i130|asylum"
+)
+
+
+def _any(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+# Someone of the writer's own, or the writer, as the subject of the message.
+_PERSONAL = _any(
+    rf"\b(?:my|our|mine)(?: \w+){{0,2}} (?:{_PEOPLE})\b",
+    rf"\b(?:my|our)(?: \w+){{0,2}} (?:{_OWN_THINGS})\b",
+    r"\b(?:i|we) (?:am|are|was|were|have|had|got|get|received|overstayed|entered|came|live"
+    r"|lived|been|will be|just|still|currently|now)\b",
+    r"\b(?:deport|deported|detain|detained|arrest|arrested|separate|separated) (?:me|us)\b",
+    r"\b(?:he|she|they) (?:is|are|was|were|has|have|got) (?:been )?(?:detained|arrested"
+    r"|deported|in proceedings)\b",
+)
+
+# A concrete legal circumstance (not a topic: "green card" or "marriage" alone is a topic).
+_SITUATION = _any(
+    r"\bcourt\b|\bhearing\b|\bjudge\b|\bnotice to appear\b|\bnta\b",
+    r"\bdetain\w*|\bdetention\b|\barrest\w*|\bpicked up\b|\bpick up\b|\bin custody\b|\bjail\b",
+    r"\bdeportation order\b|\bremoval order\b|\border of removal\b|\bordered removed\b",
+    r"\b(?:removal|deportation|immigration) (?:proceedings|case)\b|\bin proceedings\b",
+    r"\bcheck in\b|\bcheck ins\b|\bankle monitor\b",
+    r"\b(?:visa|status|permit|papers) (?:has |have |had |is |was )?(?:expired|expire\w*|ran out"
+    r"|run out|ending|ends)\b",
+    r"\boverstay\w*|\bout of status\b|\bundocumented\b|\bwithout papers\b|\bno papers\b",
+    r"\bentered (?:illegally|without)\b|\bcrossed the border\b",
+    r"\b(?:student|tourist|work|fiance|fiancé|k 1|k1|h 1b|h1b|f 1|f1|j 1|j1) visa\b",
+    r"\bwork (?:card|permit)\b|\bgreen card (?:interview|application)\b|\bi 130\b|\bi130\b",
+    r"\basylum\b|\bdenied\b|\bcivil union\b|\bdomestic partnership\b",
+    r"\bgot married\b|\bwe married\b|\bmarried (?:in|last|for)\b",
+    r"\bdeport (?:him|her|them|me|us)\b|\bfacing deportation\b|\bbeing deported\b",
+)
+
+# Asking for advice about one's own case: personal by its very wording.
+_ADVICE = _any(
+    r"\bwhat (?:should|do|can|shall|must) (?:i|we) (?:have to |need to )?do\b",
+    r"\bwhat (?:i|we) (?:have to|need to|should|must|can) do\b",
+    r"\bwhat (?:are|is) (?:my|our) (?:chances|options|odds)\b",
+    r"\b(?:do|would|will|could) (?:i|we|my|our \w+|my \w+) qualify\b",
+    r"\b(?:am i|are we|is my \w+) (?:eligible|covered|safe)\b",
+    r"\bcan (?:i|we) (?:still )?(?:apply|sponsor|petition|stay|marry|get|bring|file|remain"
+    r"|keep|be deported)\b",
+    r"\bshould (?:i|we) (?:get )?(?:marry|married|apply|leave|go|stay|file|sign|tell)\b",
+    r"\bhow (?:can|do|could|should) (?:i|we) (?:apply|stay|sponsor|make|get|protect|keep"
+    r"|bring|use|prove|stop|avoid|fight)\b",
+    r"\bhow (?:does|will|would) (?:this|it|that) (?:affect|effect|help|change) (?:me|us|my|our)\b",
+    r"\b(?:please )?help (?:me|us)\b|\bhelp my\b",
+    r"\b(?:my|our) (?:case|situation)\b",
+    r"\bcan (?:you|someone|anyone) (?:tell me|check|look at|advise)\b",
+    r"\b(?:legal|immigration) (?:advice|help|aid|counsel)\b",
+    r"\b(?:need|find|get|recommend|talk to) (?:a |an )?(?:lawyer|attorney)\b",
+    r"\bwhere (?:can|do|could|should) (?:i|we) (?:get|find)\b.*\b(?:help|lawyer|attorney)\b",
+)
+
+# An urgent circumstance is routed even when it is not phrased as a question.
+_URGENT = _any(
+    r"\bdetain\w*|\barrest\w*|\bpicked up\b|\bin custody\b|\bjail\b",
+    r"\bcourt\b|\bhearing\b|\bnotice to appear\b|\bdeportation order\b|\bremoval order\b",
+    r"\bbeing deported\b|\bdeport (?:him|her|them|me|us)\b",
+)
+
+_QUESTION_START = re.compile(
+    r"^(?:what|wat|wht|whats|who|whos|when|where|why|how|hw|which|is|are|am|does|do|did|can"
+    r"|could|will|would|should|shall|has|have|had|was|were|may|might|must|any|anyone|anybody"
+    r"|does anyone|tell me|explain|define|help|pls|please|question|q)\b"
+)
+_MAX_QUESTION_WORDS = 250
+
+
+@dataclass(frozen=True, slots=True)
+class Triage:
+    """The triage verdict with the names of the signals that fired (never the text)."""
+
+    legal: bool
+    signals: tuple[str, ...] = ()
+
+
+def triage(text: str) -> Triage:
+    """Decide whether `text` is a personal legal question for the contact page."""
+    normalized = normalize(text)
+    signals = tuple(
+        name
+        for name, pattern in (
+            ("advice", _ADVICE),
+            ("personal", _PERSONAL),
+            ("situation", _SITUATION),
+            ("urgent", _URGENT),
+        )
+        if pattern.search(normalized)
+    )
+    personal_case = "personal" in signals and "situation" in signals
+    legal = "advice" in signals or (
+        personal_case and ("urgent" in signals or looks_like_question(text))
+    )
+    return Triage(legal=legal, signals=signals)
+
+
+def looks_like_question(text: str) -> bool:
+    """Whether a message reads as a question (a question mark, or a question word leading)."""
+    words = len(text.split())
+    if not 0 < words <= _MAX_QUESTION_WORDS:
+        return False
+    if "?" in text:
+        return True
+    return any(
+        _QUESTION_START.match(normalize(sentence)) for sentence in re.split(r"[.!\n]+", text)
+    )

@@ -1,0 +1,178 @@
+"""The loader accepts the shipped knowledge base and reports every problem with its place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.core.loader import KnowledgeError, Problem, load_knowledge, parse_knowledge
+from bot.core.store import KnowledgeStore
+
+SOURCES = """\
+sources:
+  - id: nbc
+    title: Same-sex ties are family ties
+    publisher: NBC News
+    date: 2012-09-28
+    url: https://example.org/nbc
+"""
+
+ENTRY = """\
+entries:
+  - id: what-is-doma
+    question: What is DOMA?
+    asks:
+      - doma?
+      - defense of marriage act
+      - what does the marriage law of 1996 do
+      - why does doma block green cards
+    answer: A 1996 federal law.
+    sources:
+      - id: nbc
+        quote: "bars federal recognition"
+    as_of: 2012-09-28
+    reviewed: 2026-11-22
+    tags: [law]
+"""
+
+
+def good_files() -> dict[str, str]:
+    return {"sources.yaml": SOURCES, "law.yaml": ENTRY}
+
+
+def problems(files: dict[str, str]) -> tuple[Problem, ...]:
+    with pytest.raises(KnowledgeError) as caught:
+        parse_knowledge(files)
+    return caught.value.problems
+
+
+def test_valid_knowledge_loads() -> None:
+    knowledge = parse_knowledge(good_files())
+    entry = knowledge.entries["what-is-doma"]
+    assert entry.sources[0].quote == "bars federal recognition"
+    assert knowledge.files == {"what-is-doma": "law.yaml"}
+    assert knowledge.summary() == "1 entries, 5 phrasings, 1 sources"
+
+
+def test_shipped_knowledge_base_is_valid() -> None:
+    knowledge = load_knowledge(Path(__file__).resolve().parents[2] / "knowledge")
+    assert len(knowledge.entries) >= 35
+    for entry in knowledge.entries.values():
+        assert entry.sources, entry.id
+        assert len(entry.asks) >= 4, entry.id
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "field", "message"),
+    [
+        ("      - id: nbc\n", "      - id: nbx\n", 11, "sources", "unknown source `nbx`"),
+        ("    answer: A 1996 federal law.\n", "", 2, "answer", "is missing"),
+        ("    answer: A 1996 federal law.\n", "    answer: ''\n", 9, "answer", "at least 1 character"),
+        ("    answer: A 1996 federal law.\n", f"    answer: {'x' * 901}\n", 9, "answer",
+         "is 901 characters; the limit is 900"),
+        ("    as_of: 2012-09-28\n", "    as_of: 2012-13-01\n", 13, "as_of", "is not a date"),
+        ("    as_of: 2012-09-28\n", "    as_of: September 2012\n", 13, "as_of", "is not a date"),
+        ("    tags: [law]\n", "    tags: [law]\n    see_also: [nope]\n", 16, "see_also",
+         "unknown entry `nope`"),
+        ("    tags: [law]\n", "    tags: [law]\n    answr: typo\n", 16, "answr",
+         "is not a known field"),
+        ("    tags: [law]\n", "    tags: [law]\n    tags: [again]\n", 16, "tags", "twice"),
+        ("      - doma?\n", "      - What is DOMA?\n", 5, "asks", "repeats the phrasing"),
+        ("      - doma?\n", "", 4, "asks", "needs at least 4"),
+        ("  - id: what-is-doma\n", "  - id: What Is DOMA\n", 2, "id", "not a valid id"),
+    ],
+)
+def test_each_problem_is_located(old: str, new: str, line: int, field: str, message: str) -> None:
+    files = good_files()
+    assert old in files["law.yaml"]
+    files["law.yaml"] = files["law.yaml"].replace(old, new, 1)
+    found = problems(files)
+    assert any(
+        p.file == "law.yaml" and p.line == line and p.field == field and message in p.message
+        for p in found
+    ), found
+    assert all(p.hint or p.message for p in found)
+
+
+def test_source_problems_are_located() -> None:
+    files = good_files()
+    files["sources.yaml"] = SOURCES.replace("https://example.org/nbc", "example dot org")
+    (problem,) = problems(files)
+    assert (problem.file, problem.line, problem.field) == ("sources.yaml", 6, "url")
+    assert "source `nbc`" in str(problem)
+    assert problem.hint.startswith("Write the full link")
+
+
+def test_duplicate_ids_and_phrasings_across_files() -> None:
+    files = good_files()
+    files["more.yaml"] = ENTRY.replace("doma?", "doma??").replace(
+        "defense of marriage act", "the marriage act"
+    )
+    found = problems(files)
+    assert any(p.file == "more.yaml" and "id already used in law.yaml line 2" in p.message
+               for p in found), found
+
+
+def test_same_phrasing_in_two_entries_is_reported_with_both_places() -> None:
+    files = good_files()
+    files["more.yaml"] = (
+        ENTRY.replace("what-is-doma", "doma-lawsuits")
+        .replace("What is DOMA?", "Who sued over DOMA?")
+        .replace("      - doma?\n", "      - DOMA ?\n")
+        .replace("defense of marriage act", "doma lawsuits")
+        .replace("what does the marriage law of 1996 do", "which couples sued")
+        .replace("why does doma block green cards", "blesch v holder")
+    )
+    found = problems(files)
+    assert [(p.file, p.line, p.entry) for p in found] == [("more.yaml", 5, "doma-lawsuits")]
+    assert "in entry `what-is-doma`" in found[0].message
+
+
+def test_yaml_syntax_error_has_its_line_and_every_file_is_reported() -> None:
+    files = good_files()
+    files["broken.yaml"] = "entries:\n  - id: x\n    question: [unclosed\n"
+    files["other.yaml"] = "entries:\n  - id: y\n\tquestion: tab\n"
+    found = problems(files)
+    assert {p.file for p in found} == {"broken.yaml", "other.yaml"}
+    broken = next(p for p in found if p.file == "broken.yaml")
+    assert broken.line == 4 and "not valid YAML" in broken.message
+
+
+def test_unsafe_yaml_tags_are_rejected() -> None:
+    files = good_files()
+    files["evil.yaml"] = "entries: !!python/object/apply:os.system ['true']\n"
+    (problem,) = problems(files)
+    assert problem.file == "evil.yaml" and "not valid YAML" in problem.message
+
+
+def test_missing_sources_file_and_empty_file() -> None:
+    found = problems({"law.yaml": ENTRY, "empty.yaml": ""})
+    messages = {(p.file, p.message) for p in found}
+    assert ("sources.yaml", "is missing") in messages
+    assert ("empty.yaml", "is empty") in messages
+
+
+def test_problem_reads_as_file_line_entry_field_and_fix() -> None:
+    problem = Problem("dates.yaml", 42, "must be a list", "Put each item on its own line.",
+                      "what-is-doma", "sources")
+    assert str(problem) == (
+        "dates.yaml line 42: entry `what-is-doma`, `sources` must be a list. "
+        "Fix: Put each item on its own line."
+    )
+
+
+def test_broken_reload_keeps_serving_the_old_knowledge(tmp_path: Path) -> None:
+    for name, text in good_files().items():
+        (tmp_path / name).write_text(text)
+    store = KnowledgeStore(tmp_path)
+    before = store.engine
+    (tmp_path / "law.yaml").write_text(ENTRY.replace("sources:\n      - id: nbc", "sources: 7"))
+    with pytest.raises(KnowledgeError):
+        store.reload()
+    assert store.engine is before
+    assert store.engine.decide("what is doma").entry_id == "what-is-doma"
+    (tmp_path / "law.yaml").write_text(ENTRY.replace("A 1996 federal law.", "A 1996 law."))
+    diff = store.reload()
+    assert diff.changed == ("what-is-doma",) and not diff.added and not diff.removed
+    assert store.engine is not before
