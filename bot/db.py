@@ -1,0 +1,253 @@
+"""What the bot remembers, in SQLite: counts, feedback, unanswered questions, the audit log.
+
+Privacy first: user ids are stored only as a keyed hash; the text of a message routed as a
+legal question is never stored (only a count); unanswered questions and feedback are deleted
+after the retention period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+__all__ = ["AuditRecord", "Database", "FeedbackCount", "load_hash_key"]
+
+_SCHEMA = (
+    # version 1
+    """
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        entry_id TEXT
+    );
+    CREATE INDEX events_at ON events (at);
+    CREATE TABLE feedback (
+        message_id INTEGER NOT NULL,
+        user_hash TEXT NOT NULL,
+        entry_id TEXT NOT NULL,
+        helpful INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (message_id, user_hash)
+    );
+    CREATE TABLE unanswered (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        question TEXT NOT NULL
+    );
+    CREATE INDEX unanswered_at ON unanswered (at);
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor_hash TEXT NOT NULL,
+        actor_name TEXT NOT NULL,
+        command TEXT NOT NULL,
+        entry_id TEXT,
+        summary TEXT NOT NULL,
+        before TEXT,
+        after TEXT
+    );
+    """,
+)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _since(days: float) -> str:
+    return (dt.datetime.now(dt.UTC) - dt.timedelta(days=days)).isoformat(timespec="seconds")
+
+
+def load_hash_key(data_dir: Path) -> bytes:
+    """Return the secret key for hashing user ids, creating it (mode 0600) on first use."""
+    path = data_dir / "hash.key"
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_bytes(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(key)
+        return key
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackCount:
+    """Helpful and not-helpful votes for one entry."""
+
+    entry_id: str
+    helpful: int
+    not_helpful: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """One change to the knowledge base: who, when, what, and the files before and after."""
+
+    id: int
+    at: str
+    actor_name: str
+    command: str
+    entry_id: str | None
+    summary: str
+    before: dict[str, str | None]
+    after: dict[str, str | None]
+
+
+class Database:
+    """A small async wrapper over one SQLite file in WAL mode."""
+
+    def __init__(self, connection: aiosqlite.Connection, hash_key: bytes) -> None:
+        self._db = connection
+        self._key = hash_key
+
+    @classmethod
+    async def open(cls, data_dir: Path) -> Database:
+        """Open (creating and migrating) the database in `data_dir`."""
+        data_dir.mkdir(parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(data_dir / "familyties.sqlite3")
+        await connection.execute("PRAGMA journal_mode=WAL")
+        await connection.execute("PRAGMA busy_timeout=5000")
+        await connection.execute("PRAGMA foreign_keys=ON")
+        async with connection.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        version = int(row[0]) if row else 0
+        for number, script in enumerate(_SCHEMA[version:], start=version + 1):
+            await connection.executescript(script)
+            await connection.execute(f"PRAGMA user_version={number}")
+        await connection.commit()
+        return cls(connection, load_hash_key(data_dir))
+
+    async def close(self) -> None:
+        """Close the connection (the WAL is checkpointed by SQLite on close)."""
+        await self._db.close()
+
+    def user_hash(self, user_id: int) -> str:
+        """Hash a user id with the secret key: stable for counting, useless for identifying."""
+        return hmac.new(self._key, str(user_id).encode(), hashlib.sha256).hexdigest()[:32]
+
+    async def record_event(self, kind: str, mode: str, entry_id: str | None) -> None:
+        """Count one decision; no text, no user."""
+        await self._db.execute(
+            "INSERT INTO events (at, kind, mode, entry_id) VALUES (?, ?, ?, ?)",
+            (_now(), kind, mode, entry_id),
+        )
+        await self._db.commit()
+
+    async def record_unanswered(self, question: str) -> None:
+        """Keep an unanswered question so moderators see what to add (never a legal one)."""
+        await self._db.execute(
+            "INSERT INTO unanswered (at, question) VALUES (?, ?)", (_now(), question[:500])
+        )
+        await self._db.commit()
+
+    async def record_feedback(
+        self, message_id: int, user_id: int, entry_id: str, *, helpful: bool
+    ) -> None:
+        """Record a vote; a member's later vote on the same message replaces the earlier."""
+        await self._db.execute(
+            "INSERT INTO feedback (message_id, user_hash, entry_id, helpful, at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (message_id, user_hash)"
+            " DO UPDATE SET helpful = excluded.helpful, at = excluded.at",
+            (message_id, self.user_hash(user_id), entry_id, int(helpful), _now()),
+        )
+        await self._db.commit()
+
+    async def event_counts(self, days: float) -> dict[str, int]:
+        """Decisions by kind over the last `days` days."""
+        async with self._db.execute(
+            "SELECT kind, COUNT(*) FROM events WHERE at >= ? GROUP BY kind", (_since(days),)
+        ) as cursor:
+            return {str(kind): int(count) async for kind, count in cursor}
+
+    async def feedback_counts(self, days: float) -> list[FeedbackCount]:
+        """Votes per entry over the last `days` days, most voted first."""
+        async with self._db.execute(
+            "SELECT entry_id, SUM(helpful), SUM(1 - helpful) FROM feedback WHERE at >= ?"
+            " GROUP BY entry_id ORDER BY COUNT(*) DESC, entry_id",
+            (_since(days),),
+        ) as cursor:
+            return [FeedbackCount(str(e), int(h), int(n)) async for e, h, n in cursor]
+
+    async def unanswered_questions(self, days: float) -> list[str]:
+        """Unanswered questions of the last `days` days, newest first."""
+        async with self._db.execute(
+            "SELECT question FROM unanswered WHERE at >= ? ORDER BY at DESC, id DESC",
+            (_since(days),),
+        ) as cursor:
+            return [str(question) async for (question,) in cursor]
+
+    async def purge(self, retention_days: float) -> int:
+        """Delete unanswered questions and feedback older than the retention period."""
+        cutoff = _since(retention_days)
+        removed = 0
+        for table in ("unanswered", "feedback"):
+            cursor = await self._db.execute(f"DELETE FROM {table} WHERE at < ?", (cutoff,))  # noqa: S608
+            removed += cursor.rowcount
+        await self._db.commit()
+        return removed
+
+    async def add_audit(
+        self,
+        *,
+        actor_id: int,
+        actor_name: str,
+        command: str,
+        entry_id: str | None,
+        summary: str,
+        before: dict[str, str | None],
+        after: dict[str, str | None],
+    ) -> int:
+        """Append one change to the audit log; returns its number (for `undo`)."""
+        cursor = await self._db.execute(
+            "INSERT INTO audit (at, actor_hash, actor_name, command, entry_id, summary, before,"
+            " after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                _now(),
+                self.user_hash(actor_id),
+                actor_name,
+                command,
+                entry_id,
+                summary,
+                json.dumps(before),
+                json.dumps(after),
+            ),
+        )
+        await self._db.commit()
+        return int(cursor.lastrowid or 0)
+
+    async def audit(self, limit: int = 10, change_id: int | None = None) -> list[AuditRecord]:
+        """Return the latest changes, newest first, or the change numbered `change_id`."""
+        query = "SELECT id, at, actor_name, command, entry_id, summary, before, after FROM audit"
+        params: Sequence[Any] = ()
+        if change_id is not None:
+            query += " WHERE id = ?"
+            params = (change_id,)
+        query += " ORDER BY id DESC LIMIT ?"
+        async with self._db.execute(query, (*params, limit)) as cursor:
+            return [
+                AuditRecord(
+                    int(r[0]),
+                    str(r[1]),
+                    str(r[2]),
+                    str(r[3]),
+                    r[4],
+                    str(r[5]),
+                    json.loads(r[6] or "{}"),
+                    json.loads(r[7] or "{}"),
+                )
+                async for r in cursor
+            ]

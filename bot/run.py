@@ -1,0 +1,89 @@
+"""`python -m bot run`: start the Discord bot, falling back gracefully where Discord allows."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import discord
+
+from bot.client import FamilyTies
+from bot.core.loader import KnowledgeError
+from bot.core.store import KnowledgeStore
+from bot.db import Database
+from bot.log import setup_logging
+from bot.settings import Settings, SettingsError, load_settings
+
+__all__ = ["run_bot", "serve"]
+
+log = logging.getLogger(__name__)
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def run_bot(config: Path | None) -> int:
+    """Load settings and knowledge, then run until stopped; one-line errors, exit code 2."""
+    try:
+        settings = load_settings(path=config)
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)  # noqa: T201
+        return EXIT_USAGE
+    if settings.token is None:
+        print(  # noqa: T201
+            "error: set DISCORD_TOKEN to the bot's token (without a token, try "
+            "`python -m bot chat`).",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    setup_logging(settings.log_format, settings.log_level)
+    try:
+        store = KnowledgeStore(settings.knowledge_dir, settings.thresholds.to_core())
+    except KnowledgeError as error:
+        print(f"error: the knowledge base is invalid:\n{error.report()}", file=sys.stderr)  # noqa: T201
+        return EXIT_USAGE
+    try:
+        asyncio.run(serve(settings, store))
+    except discord.LoginFailure:
+        print("error: Discord refused the token in DISCORD_TOKEN.", file=sys.stderr)  # noqa: T201
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def _stopper(bot: FamilyTies) -> Callable[[], None]:
+    def stop() -> None:
+        log.info("Stopping: finishing replies in flight, closing the gateway and the database")
+        asyncio.ensure_future(bot.close())  # noqa: RUF006 - close() outlives the handler
+
+    return stop
+
+
+async def serve(settings: Settings, store: KnowledgeStore) -> None:
+    """Run the bot until SIGTERM/SIGINT; without the Message Content intent, run without it."""
+    assert settings.token is not None  # noqa: S101 - checked by the caller
+    database = await Database.open(settings.data_dir)
+    loop = asyncio.get_running_loop()
+    try:
+        for message_content in (True, False):
+            bot = FamilyTies(settings, store, database, message_content=message_content)
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                with contextlib.suppress(NotImplementedError):
+                    loop.add_signal_handler(sig, _stopper(bot))
+            try:
+                async with bot:
+                    await bot.start(settings.token.get_secret_value())
+            except discord.PrivilegedIntentsRequired:
+                if not message_content:
+                    raise
+                log.warning(
+                    "The Message Content intent is not enabled for this application; "
+                    "restarting without it: passive listening is off, mentions and slash "
+                    "commands still work."
+                )
+                continue
+            break
+    finally:
+        await database.close()

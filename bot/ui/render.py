@@ -1,0 +1,91 @@
+"""Turn the core's Reply into Discord messages: embeds, buttons, and safe mentions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+
+from bot.core.decide import Kind
+from bot.core.replies import Answer, Reply
+from bot.ui.views import FeedbackButton, SuggestionButton
+
+__all__ = ["NO_PINGS", "Rendered", "answer_embed", "render"]
+
+# Replies quote what people typed (which may contain @everyone): they must never ping anyone.
+NO_PINGS = discord.AllowedMentions.none()
+COLOUR = discord.Colour.from_rgb(88, 101, 242)
+_FIELD_LIMIT, _TITLE_LIMIT, _CONTENT_LIMIT, _LABEL_LIMIT = 1024, 256, 2000, 80
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@dataclass
+class Rendered:
+    """Keyword arguments for `send`/`reply`/`send_message`, never pinging anyone."""
+
+    content: str | None = None
+    embeds: list[discord.Embed] = field(default_factory=list)
+    view: discord.ui.View | None = None
+
+    def kwargs(self) -> dict[str, Any]:
+        """Build the keyword arguments every send method accepts."""
+        kwargs: dict[str, Any] = {"allowed_mentions": NO_PINGS, "embeds": self.embeds}
+        if self.content:
+            kwargs["content"] = _cut(self.content, _CONTENT_LIMIT)
+        if self.view is not None:
+            kwargs["view"] = self.view
+        return kwargs
+
+
+def answer_embed(answer: Answer) -> discord.Embed:
+    """Build the answer card: question, answer, linked sources, the date facts hold for."""
+    embed = discord.Embed(
+        title=_cut(answer.question, _TITLE_LIMIT), description=answer.body, colour=COLOUR
+    )
+    lines: list[str] = []
+    for line in answer.sources:
+        text = f"• {line.markdown()}"
+        if len("\n".join([*lines, text])) > _FIELD_LIMIT:
+            break
+        lines.append(text)
+    embed.add_field(name="Sources", value="\n".join(lines), inline=False)
+    embed.set_footer(text=answer.footer)
+    return embed
+
+
+def feedback_view(entry_id: str) -> discord.ui.View:
+    """Build the Helpful / Not helpful buttons, which keep working after a restart."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(FeedbackButton(entry_id, helpful=True))
+    view.add_item(FeedbackButton(entry_id, helpful=False))
+    return view
+
+
+def render(reply: Reply) -> Rendered:
+    """Render any reply kind."""
+    if reply.kind is Kind.ANSWER and reply.answer:
+        return Rendered(
+            embeds=[answer_embed(reply.answer)], view=feedback_view(reply.answer.entry_id)
+        )
+    if reply.kind is Kind.LEGAL and reply.contact:
+        view = discord.ui.View(timeout=None)
+        view.add_item(
+            discord.ui.Button(
+                style=discord.ButtonStyle.link,
+                label=_cut(f"Contact {reply.contact.name}", _LABEL_LIMIT),
+                url=reply.contact.contact_url,
+            )
+        )
+        embeds = [answer_embed(reply.answer)] if reply.answer else []
+        content = reply.message + ("\n\nSome general background:" if reply.answer else "")
+        return Rendered(content=content, embeds=embeds, view=view)
+    if reply.kind is Kind.SUGGEST and reply.suggestions:
+        view = discord.ui.View(timeout=None)
+        for choice in reply.suggestions:
+            view.add_item(SuggestionButton(choice.entry_id, _cut(choice.question, _LABEL_LIMIT)))
+        return Rendered(content=reply.message, view=view)
+    return Rendered(content=reply.text())
