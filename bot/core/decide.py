@@ -37,11 +37,11 @@ class Mode(StrEnum):
 class Thresholds:
     """Scores (0-100) that separate answers from suggestions from silence."""
 
-    answer: float = 68.0  # ask mode: minimum score to answer
-    listen: float = 80.0  # listen mode: minimum score to answer unprompted
-    margin: float = 8.0  # lead over the runner-up entry needed to answer
-    certain: float = 96.0  # at or above this, the lead does not matter
-    suggest: float = 45.0  # ask mode: minimum score for a "did you mean" choice
+    answer: float = 58.0  # ask mode: minimum score to answer
+    listen: float = 66.0  # listen mode: minimum score to answer unprompted
+    margin: float = 10.0  # lead over the runner-up entry needed to answer
+    certain: float = 90.0  # at or above this, the lead does not matter
+    suggest: float = 36.0  # ask mode: minimum score for a "did you mean" choice
     suggest_window: float = 25.0  # choices within this many points of the best
     suggestions: int = 3
     max_chars: int = 4000  # longer input is cut: no Discord message is longer

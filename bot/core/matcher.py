@@ -19,9 +19,11 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
+from wordfreq import zipf_frequency
 
 from bot.core.models import KnowledgeBase
-from bot.core.normalize import STOPWORDS, normalize, sentences, stem
+from bot.core.normalize import STOPWORDS, content, normalize, sentences, stem
+from bot.core.triage import looks_like_question
 
 __all__ = ["Match", "Matcher"]
 
@@ -29,9 +31,26 @@ __all__ = ["Match", "Matcher"]
 _TOKEN_SHARE = 0.85
 # How many entries get the (more expensive) character-level re-rank.
 _RERANK = 24
+# Messages longer than this are also searched question by question.
+_LONG_MESSAGE = 80
+# Share of the word score from the entry as a whole: how consistently its phrasings cover the
+# question. An entry *about* a concept repeats it; one that mentions it once is less likely.
+_CENTRALITY_SHARE = 0.2
+# Share of the word score from the best single phrasing; the rest comes from the entry's
+# whole text (phrasings, answer, tags), which catches paraphrases in the answer's own words.
+_PHRASING_SHARE = 0.55
+# Question coverage counts this many times more than phrasing coverage (an F-beta score):
+# a phrasing with extra context words still answers a short question.
+_BETA_SQUARED = 4.0
+# General-English frequency (Zipf scale) at which a word stops carrying any topic, and the
+# least weight a word keeps: "affected" or "capital" should matter less than "DOMA".
+_COMMON_ZIPF, _RARE_ZIPF, _MIN_RARITY = 7.0, 3.0, 0.4
 # Typo correction: minimum rapidfuzz ratio to map an unknown word to a known one, by length.
 _TYPO_CUTOFF_SHORT, _TYPO_CUTOFF_LONG = 85.0, 80.0
 _MIN_TYPO_LENGTH = 3
+# A word this common in English is a real word, not a typo of a knowledge-base word
+# ("france" is not "finance"); British spellings such as "defence" stay below it.
+_REAL_WORD_ZIPF = 4.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +66,12 @@ class Match:
 class _Query:
     normalized: str
     token_ids: npt.NDArray[np.int64]  # known tokens (after typo correction)
-    token_weights: npt.NDArray[np.float64]  # weight x similarity of each known token
-    total_weight: float  # of all content words, known or not
+    # Each known token's weight x typo similarity: for the question's side (IDF x English
+    # rarity) and for the phrasing's side (IDF alone: a phrasing's extra words, however
+    # common in English, such as "today" or "replaced", signal another intent).
+    token_weights: npt.NDArray[np.float64]
+    phrasing_weights: npt.NDArray[np.float64]
+    total_weight: float  # question side, of all content words, known or not
 
 
 class Matcher:
@@ -56,57 +79,69 @@ class Matcher:
 
     def __init__(self, knowledge: KnowledgeBase) -> None:
         self._entry_ids: list[str] = list(knowledge.entries)
-        phrasing_entry: list[int] = []
         self._phrasings: list[str] = []
-        self._normalized: list[str] = []
+        self._content: list[str] = []  # content words only, for character similarity
+        self._vocabulary: dict[str, int] = {}
+        self._surface: dict[str, str] = {}  # a word as written in the knowledge base -> stem
+        phrasing_entry: list[int] = []
         phrasing_tokens: list[list[int]] = []
-        vocabulary: dict[str, int] = {}
-        surface: dict[str, str] = {}  # a word as typed in a phrasing -> its stem
-        entry_sets: list[set[int]] = []
+        entry_first: list[int] = []
+        entry_docs: list[list[int]] = []  # every token of an entry: phrasings, answer, tags
         for index, entry in enumerate(knowledge.entries.values()):
-            seen: set[int] = set()
+            entry_first.append(len(self._phrasings))
+            document: dict[int, None] = {}
             for phrasing in entry.phrasings:
                 normalized = normalize(phrasing)
-                ids: list[int] = []
-                for word in normalized.split():
-                    if word in STOPWORDS:
-                        continue
-                    token = surface.setdefault(word, stem(word))
-                    token_id = vocabulary.setdefault(token, len(vocabulary))
-                    if token_id not in ids:
-                        ids.append(token_id)
+                ids = self._index_words(normalized)
                 phrasing_entry.append(index)
                 self._phrasings.append(phrasing)
-                self._normalized.append(normalized)
+                self._content.append(content(normalized))
                 phrasing_tokens.append(ids)
-                seen.update(ids)
-            entry_sets.append(seen)
+                document.update(dict.fromkeys(ids))
+            document.update(dict.fromkeys(self._index_words(normalize(entry.answer))))
+            document.update(dict.fromkeys(self._index_words(normalize(" ".join(entry.tags)))))
+            entry_docs.append(list(document))
 
-        self._vocabulary = vocabulary
-        self._surface_words = list(surface)
-        self._surface_stems = [surface[word] for word in self._surface_words]
+        vocabulary_size = len(self._vocabulary)
+        self._surface_words = list(self._surface)
+        self._surface_stems = [self._surface[word] for word in self._surface_words]
+        self._typo_choices = [*self._surface_words, *_TYPO_STOPWORDS]
         entries = max(len(self._entry_ids), 1)
-        document_frequency = np.zeros(len(vocabulary), dtype=np.float64)
-        for token_set in entry_sets:
-            document_frequency[list(token_set)] += 1
-        # Smoothed IDF over entries; a word no entry uses weighs as much as the rarest one.
-        self._weights = np.log1p(entries / np.maximum(document_frequency, 1.0))
-        self._unknown_weight = math.log1p(entries)
+        document_frequency = np.bincount(
+            np.fromiter((t for doc in entry_docs for t in doc), dtype=np.int64),
+            minlength=vocabulary_size,
+        ).astype(np.float64)
+        rarity = np.full(vocabulary_size, _MIN_RARITY, dtype=np.float64)
+        for word, token in self._surface.items():
+            token_id = self._vocabulary[token]
+            rarity[token_id] = max(rarity[token_id], _rarity(word))
+        # A word's weight: how well it separates entries (smoothed IDF) times how topical it
+        # is in English at large; a word no entry uses weighs as much as the rarest one.
+        self._idf_max = math.log1p(entries)
+        self._idf = np.log1p(entries / np.maximum(document_frequency, 1.0))
+        self._weights = self._idf * rarity
 
         self._phrasing_entry = np.asarray(phrasing_entry, dtype=np.int64)
+        self._entry_first = np.asarray(entry_first, dtype=np.int64)
+        self._entry_phrasings = np.bincount(self._phrasing_entry, minlength=entries).astype(
+            np.float64
+        )
         self._phrasing_weight = np.asarray(
-            [float(self._weights[ids].sum()) for ids in phrasing_tokens], dtype=np.float64
+            [float(self._idf[ids].sum()) for ids in phrasing_tokens], dtype=np.float64
         )
-        # Postings in CSR form: the phrasings that contain each token.
-        pairs = sorted(
-            (token_id, phrasing_id)
-            for phrasing_id, ids in enumerate(phrasing_tokens)
-            for token_id in ids
-        )
-        counts = np.bincount([t for t, _ in pairs], minlength=len(vocabulary))
-        self._post_start = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-        self._post_phrasing = np.asarray([p for _, p in pairs], dtype=np.int64)
+        self._phrasing_postings = _Postings(phrasing_tokens, vocabulary_size)
+        self._entry_postings = _Postings(entry_docs, vocabulary_size)
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
+
+    def _index_words(self, normalized: str) -> list[int]:
+        """Add a text's content words to the vocabulary; return their token ids, once each."""
+        ids: dict[int, None] = {}
+        for word in normalized.split():
+            if word in STOPWORDS:
+                continue
+            token = self._surface.setdefault(word, stem(word))
+            ids[self._vocabulary.setdefault(token, len(self._vocabulary))] = None
+        return list(ids)
 
     @property
     def size(self) -> int:
@@ -116,10 +151,12 @@ class Matcher:
     def search(self, text: str, *, limit: int = 5) -> list[Match]:
         """Return the best-scoring entries for `text`, best first, one match per entry.
 
-        Long messages are also scored sentence by sentence, keeping each entry's best, so a
-        question wrapped in greetings and thanks is still found.
+        Long messages are also scored question by question, keeping each entry's best, so a
+        question wrapped in greetings, thanks and a story is still found.
         """
-        parts = [text, *sentences(text)] if len(text) > 80 else [text]
+        parts = [text]
+        if len(text) > _LONG_MESSAGE:
+            parts += [part for part in sentences(text) if looks_like_question(part)]
         best: dict[str, Match] = {}
         for part in dict.fromkeys(parts):
             for match in self._search_one(part, limit=limit):
@@ -129,40 +166,49 @@ class Matcher:
 
     def _search_one(self, text: str, *, limit: int) -> list[Match]:
         query = self._query(text)
-        if not query.token_ids.size:
+        if not query.token_ids.size or query.total_weight <= 0:
             return []
-        starts = self._post_start[query.token_ids]
-        ends = self._post_start[query.token_ids + 1]
-        lengths = ends - starts
-        if not lengths.any():
+        phrasings, (shared, shared_idf) = self._phrasing_postings.accumulate(
+            query.token_ids, query.token_weights, query.phrasing_weights
+        )
+        entries_hit, (entry_shared,) = self._entry_postings.accumulate(
+            query.token_ids, query.token_weights
+        )
+        if not entries_hit.size:
             return []
-        postings = np.concatenate(
-            [self._post_phrasing[s:e] for s, e in zip(starts, ends, strict=True)]
+        coverage = shared / query.total_weight
+        overlap = _overlap_score(coverage, shared_idf / self._phrasing_weight[phrasings])
+        # Per entry: its best phrasing, how consistently its phrasings cover the question,
+        # and how much of the question its whole text (answer included) covers.
+        owners = np.searchsorted(entries_hit, self._phrasing_entry[phrasings])
+        order = np.argsort(overlap, kind="stable")
+        best_overlap = np.zeros(entries_hit.size)
+        best_overlap[owners[order]] = overlap[order]
+        best_phrasing = self._entry_first[entries_hit].copy()
+        best_phrasing[owners[order]] = phrasings[order]
+        centrality = (
+            np.bincount(owners, weights=coverage, minlength=entries_hit.size).astype(np.float64)
+            / self._entry_phrasings[entries_hit]
         )
-        weights = np.repeat(query.token_weights, lengths)
-        candidates, inverse = np.unique(postings, return_inverse=True)
-        shared = np.bincount(inverse, weights=weights)
-        token_scores = _overlap_score(
-            shared / query.total_weight, shared / self._phrasing_weight[candidates]
+        scores = (
+            _PHRASING_SHARE * best_overlap
+            + _CENTRALITY_SHARE * centrality
+            + (1 - _PHRASING_SHARE - _CENTRALITY_SHARE) * entry_shared / query.total_weight
         )
-        # Keep each entry's best phrasing, then the top entries for the re-rank.
-        order = np.argsort(-token_scores, kind="stable")
-        _, first = np.unique(self._phrasing_entry[candidates[order]], return_index=True)
-        best = order[np.sort(first)]
-        best = best[np.argsort(-token_scores[best], kind="stable")][:_RERANK]
-        chosen = candidates[best]
+        top = np.argsort(-scores, kind="stable")[:_RERANK]
+        chosen = best_phrasing[top]
         similarity = process.cdist(
-            [query.normalized],
-            [self._normalized[i] for i in chosen],
+            [content(query.normalized)],
+            [self._content[i] for i in chosen],
             scorer=fuzz.ratio,
             dtype=np.float32,
         )[0]
-        scores = 100.0 * _TOKEN_SHARE * token_scores[best] + (1 - _TOKEN_SHARE) * similarity
-        ranked = np.argsort(-scores, kind="stable")[:limit]
+        final = 100.0 * _TOKEN_SHARE * scores[top] + (1 - _TOKEN_SHARE) * similarity
+        ranked = np.argsort(-final, kind="stable")[:limit]
         return [
             Match(
-                entry_id=self._entry_ids[self._phrasing_entry[chosen[i]]],
-                score=round(float(scores[i]), 1),
+                entry_id=self._entry_ids[entries_hit[top[i]]],
+                score=round(float(final[i]), 1),
                 phrasing=self._phrasings[chosen[i]],
             )
             for i in ranked
@@ -171,35 +217,47 @@ class Matcher:
     def _query(self, text: str) -> _Query:
         normalized = normalize(text)
         weights: dict[int, float] = {}
+        plain: dict[int, float] = {}
         total = 0.0
         for word in dict.fromkeys(normalized.split()):
             if word in STOPWORDS:
                 continue
             token_id, similarity = self._correct(word)
+            if token_id == _STOPWORD:
+                continue
             if token_id < 0:
-                total += self._unknown_weight
+                total += self._idf_max * _rarity(word)
                 continue
             weight = float(self._weights[token_id])
             total += weight
             weights[token_id] = max(weights.get(token_id, 0.0), weight * similarity)
+            plain[token_id] = max(plain.get(token_id, 0.0), self._idf[token_id] * similarity)
         return _Query(
             normalized=normalized,
             token_ids=np.fromiter(weights, dtype=np.int64, count=len(weights)),
             token_weights=np.fromiter(weights.values(), dtype=np.float64, count=len(weights)),
+            phrasing_weights=np.fromiter(
+                (plain[t] for t in weights), dtype=np.float64, count=len(weights)
+            ),
             total_weight=total,
         )
 
     def _correct_uncached(self, word: str) -> tuple[int, float]:
         """Map a word to a known token: exactly, by stem, or as a likely typo (-1 if none)."""
-        token_id = self._vocabulary.get(stem(word), -1)
-        if token_id >= 0 or len(word) < _MIN_TYPO_LENGTH or word.isdigit():
-            return token_id, 1.0
+        token_id = self._vocabulary.get(stem(word), _UNKNOWN)
+        if (
+            token_id >= 0
+            or len(word) < _MIN_TYPO_LENGTH
+            or word.isdigit()
+            or zipf_frequency(word, "en") >= _REAL_WORD_ZIPF
+        ):
+            return token_id, 1.0  # known, too short, or a real word (not a typo)
         cutoff = _TYPO_CUTOFF_SHORT if len(word) <= 4 else _TYPO_CUTOFF_LONG
-        found = process.extractOne(
-            word, [*self._surface_words, *_TYPO_STOPWORDS], scorer=fuzz.ratio, score_cutoff=cutoff
-        )
-        if found is None or found[2] >= len(self._surface_words):
-            return -1, 1.0  # unknown, or a misspelt stop word ("wht" -> "what")
+        found = process.extractOne(word, self._typo_choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+        if found is None:
+            return _UNKNOWN, 1.0
+        if found[2] >= len(self._surface_words):
+            return _STOPWORD, 1.0  # a misspelt stop word ("wht" -> "what")
         return self._vocabulary[self._surface_stems[found[2]]], found[1] / 100.0
 
     def entry_ids(self) -> Iterable[str]:
@@ -207,15 +265,59 @@ class Matcher:
         return iter(self._entry_ids)
 
 
+_UNKNOWN, _STOPWORD = -1, -2
+
+
+@lru_cache(maxsize=65536)
+def _rarity(word: str) -> float:
+    """Map a word's general-English frequency to 0.2 (very common) .. 1.0 (rare or unknown)."""
+    zipf = zipf_frequency(word, "en")
+    scaled = (_COMMON_ZIPF - zipf) / (_COMMON_ZIPF - _RARE_ZIPF)
+    return float(min(1.0, max(_MIN_RARITY, scaled)))
+
+
 # Misspelt stop words must not be "corrected" into topic words ("wat" -> "what", not "vat").
 _TYPO_STOPWORDS = tuple(sorted(word for word in STOPWORDS if len(word) >= _MIN_TYPO_LENGTH))
+
+
+class _Postings:
+    """Token -> item ids in CSR form, for summing a query's shared weight per item."""
+
+    def __init__(self, items: list[list[int]], vocabulary_size: int) -> None:
+        pairs = sorted((token, item) for item, tokens in enumerate(items) for token in tokens)
+        counts = np.bincount(
+            np.fromiter((t for t, _ in pairs), dtype=np.int64, count=len(pairs)),
+            minlength=vocabulary_size,
+        )
+        self._start = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+        self._items = np.fromiter((i for _, i in pairs), dtype=np.int64, count=len(pairs))
+
+    def accumulate(
+        self, token_ids: npt.NDArray[np.int64], *weights: npt.NDArray[np.float64]
+    ) -> tuple[npt.NDArray[np.int64], list[npt.NDArray[np.float64]]]:
+        """Return the items sharing a token with the query, and their summed token weights."""
+        starts = self._start[token_ids]
+        lengths = self._start[token_ids + 1] - starts
+        if not lengths.any():
+            return np.zeros(0, dtype=np.int64), [np.zeros(0) for _ in weights]
+        hits = np.concatenate(
+            [self._items[s : s + n] for s, n in zip(starts, lengths, strict=True)]
+        )
+        items, inverse = np.unique(hits, return_inverse=True)
+        return items, [
+            np.bincount(inverse, weights=np.repeat(w, lengths), minlength=items.size)
+            for w in weights
+        ]
 
 
 def _overlap_score(
     query_coverage: npt.NDArray[np.float64], phrasing_coverage: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.float64]:
-    """Harmonic mean of how much of the question and of the phrasing the shared words cover."""
-    total = query_coverage + phrasing_coverage
+    """F-beta of question coverage (weighted up) and phrasing coverage by shared words."""
+    total = _BETA_SQUARED * phrasing_coverage + query_coverage
     return np.divide(
-        2 * query_coverage * phrasing_coverage, total, out=np.zeros_like(total), where=total > 0
+        (1 + _BETA_SQUARED) * query_coverage * phrasing_coverage,
+        total,
+        out=np.zeros_like(total),
+        where=total > 0,
     )

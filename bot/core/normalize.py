@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-__all__ = ["STOPWORDS", "normalize", "sentences", "stem", "tokens"]
+__all__ = ["STOPWORDS", "content", "normalize", "sentences", "stem", "tokens"]
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
 
@@ -37,6 +37,26 @@ _CONTRACTIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 # "U.S." must survive punctuation stripping without becoming the pronoun "us".
 _US = re.compile(r"\bu\.\s?s\.?(?:\s?a\.?)?(?=\W|$)")
+# Abbreviations and spellings chat uses for words the knowledge base writes out in full.
+_LEXICON: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(rf"\b(?:{pattern})\b"), replacement)
+    for pattern, replacement in (
+        (r"greencard|green cards|gc", "green card"),
+        (r"admin|admins|administrations", "administration"),
+        (r"govt|gov|goverment", "government"),
+        (r"bf", "boyfriend"),
+        (r"gf", "girlfriend"),
+        (r"potus", "president"),
+        (r"thru", "through"),
+        (r"pls|plz", "please"),
+        (r"ppl", "people"),
+        (r"bc|cuz|coz", "because"),
+        (r"dept", "department"),
+        (r"immigrations", "immigration"),
+        (r"lgbtq?\+?|glbt", "lgbt"),
+    )
+)
+_ACRONYM = re.compile(r"\b(?:[a-z]\.){2,}[a-z]?\b")
 _THOUSANDS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
 _NON_WORD = re.compile(r"[^\w]+|_")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -54,7 +74,9 @@ STOPWORDS: frozenset[str] = frozenset(
     something such than thank thanks that the their them then there these they this those
     though through thx to too under until up us very want was we were what whats whether
     which while whom whose will with would yes yet you your yours hi hello hey ok okay tell
-    explain mean means meaning guys everyone anybody somebody u ur im
+    explain mean means meaning guys everyone anybody somebody u ur im basically like just
+    actually literally kinda sorta gonna wanna lol omg tho yall rn idk btw anyway anyways
+    well pretty stuff thing things something anything someone sure still okay ok um uh hmm
     """.split()  # noqa: SIM905 - a word list reads best as text
 )
 
@@ -63,10 +85,14 @@ def normalize(text: str) -> str:
     """Return the comparable form: NFKC, casefolded, contractions expanded, words only."""
     text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).casefold()
     text = _US.sub(" usa ", text)
+    text = _ACRONYM.sub(lambda m: m.group().replace(".", ""), text)
     text = _THOUSANDS.sub("", text)
     for pattern, replacement in _CONTRACTIONS:
         text = pattern.sub(replacement, text)
-    return " ".join(_NON_WORD.sub(" ", text).split())
+    text = " ".join(_NON_WORD.sub(" ", text).split())
+    for pattern, replacement in _LEXICON:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 _STEMMER = snowballstemmer.stemmer("english")
@@ -81,6 +107,11 @@ def stem(word: str) -> str:
 def tokens(normalized: str) -> list[str]:
     """Split normalised text into stemmed content tokens, dropping stop words."""
     return [stem(word) for word in normalized.split() if word not in STOPWORDS]
+
+
+def content(normalized: str) -> str:
+    """Keep only the content words of normalised text, unstemmed, for character similarity."""
+    return " ".join(word for word in normalized.split() if word not in STOPWORDS)
 
 
 def sentences(text: str) -> list[str]:

@@ -69,8 +69,11 @@ _ADVICE = _any(
     r"\bcan (?:i|we) (?:still )?(?:apply|sponsor|petition|stay|marry|get|bring|file|remain"
     r"|keep|be deported)\b",
     r"\bshould (?:i|we) (?:get )?(?:marry|married|apply|leave|go|stay|file|sign|tell)\b",
-    r"\bhow (?:can|do|could|should) (?:i|we) (?:apply|stay|sponsor|make|get|protect|keep"
-    r"|bring|use|prove|stop|avoid|fight)\b",
+    r"\bhow (?:can|do|could|should) (?:i|we) (?:apply|stay|sponsor|petition|protect|prove"
+    r"|stop|avoid|fight|bring (?:my|our|him|her)|keep (?:my|our|him|her)|make (?:my|our)"
+    r"|use (?:this|it|the))\b",
+    r"\bhow (?:can|do|could|should) (?:i|we) get (?:a |an |my |our )?(?:green card|visa"
+    r"|papers|status|lawyer|attorney|legal help)\b",
     r"\bhow (?:does|will|would) (?:this|it|that) (?:affect|effect|help|change) (?:me|us|my|our)\b",
     r"\b(?:please )?help (?:me|us)\b|\bhelp my\b",
     r"\b(?:my|our) (?:case|situation)\b",
@@ -91,6 +94,11 @@ _QUESTION_START = re.compile(
     r"^(?:what|wat|wht|whats|who|whos|when|where|why|how|hw|which|is|are|am|does|do|did|can"
     r"|could|will|would|should|shall|has|have|had|was|were|may|might|must|any|anyone|anybody"
     r"|does anyone|tell me|explain|define|help|pls|please|question|q)\b"
+)
+# Words that often open a question in chat before the question word itself.
+_LEAD_IN = re.compile(
+    r"^(?:(?:so|ok|okay|and|but|also|well|hey|hi|hello|um|uh|like|btw|anyway|quick question"
+    r"|question|q|wait|sorry|hmm|guys|yall|everyone|all|then|now|plus|oh|ah) )+"
 )
 _MAX_QUESTION_WORDS = 250
 
@@ -131,5 +139,6 @@ def looks_like_question(text: str) -> bool:
     if "?" in text:
         return True
     return any(
-        _QUESTION_START.match(normalize(sentence)) for sentence in re.split(r"[.!\n]+", text)
+        _QUESTION_START.match(_LEAD_IN.sub("", normalize(sentence)))
+        for sentence in re.split(r"[.!,;\n]+", text)
     )

@@ -1,0 +1,228 @@
+"""Matching, thresholds, both modes, triage and replies, on the shipped knowledge base."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from bot.core.decide import Decision, Engine, Kind, Mode, Thresholds
+from bot.core.loader import load_knowledge
+from bot.core.normalize import normalize, tokens
+from bot.core.replies import DISCLAIMER, Organization, compose
+from bot.core.triage import looks_like_question, triage
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@cache
+def engine() -> Engine:
+    return Engine(load_knowledge(ROOT / "knowledge"))
+
+
+def decide(text: str, mode: Mode = Mode.ASK) -> Decision:
+    return engine().decide(text, mode)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("What's DOMA?", "what is doma"),
+        ("my boyfriend’s visa EXPIRED", "my boyfriend visa expired"),
+        ("36,000 couples in the U.S.", "36000 couples in the usa"),
+        ("Ｆｕｌｌ-width ＤＯＭＡ", "full width doma"),
+        ("can't won't doesn't", "can not will not does not"),
+    ],
+)
+def test_normalize(text: str, expected: str) -> None:
+    assert normalize(text) == expected
+
+
+def test_tokens_drop_stop_words_and_stem() -> None:
+    assert tokens(normalize("What are the deportations of the couples?")) == ["deport", "coupl"]
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("what is DOMA", "what-is-doma"),
+        ("defence of mariage act??", "what-is-doma"),
+        ("prosecutoral discrection meaning", "what-is-prosecutorial-discretion"),
+        ("who is rachel tiven", "rachel-tiven"),
+        ("what does UAFA do", "what-is-uafa"),
+        ("can a new administration take this away", "can-it-be-reversed"),
+    ],
+)
+def test_answers_clear_questions_with_typos(question: str, entry: str) -> None:
+    decision = decide(question)
+    assert (decision.kind, decision.entry_id) == (Kind.ANSWER, entry)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what is the capital of france",
+        "who won the football game last night",
+        "good morning everyone",
+        "lol same",
+        "how do I get the member role",
+        "???",
+        "",
+    ],
+)
+@pytest.mark.parametrize("mode", list(Mode))
+def test_off_topic_gets_nothing(text: str, mode: Mode) -> None:
+    assert decide(text, mode).kind is Kind.NONE
+
+
+def test_a_plausible_but_unclear_question_gets_suggestions_when_asked_only() -> None:
+    asked = decide("marriage act")
+    assert asked.kind is Kind.SUGGEST
+    assert 2 <= len(asked.suggestions) <= 3
+    assert "what-is-doma" in asked.suggestions
+    assert decide("marriage act?", Mode.LISTEN).kind is Kind.NONE
+
+
+def test_listen_mode_needs_a_question_and_more_confidence() -> None:
+    assert decide("doma is such a terrible law", Mode.LISTEN).kind is Kind.NONE
+    assert decide("what is doma?", Mode.LISTEN).entry_id == "what-is-doma"
+
+
+def test_margin_rule_refuses_a_close_call() -> None:
+    strict = Engine(engine().knowledge, Thresholds(margin=100.0, certain=101.0))
+    decision = strict.decide("what is doma")
+    assert decision.kind is Kind.SUGGEST
+    assert decision.suggestions[0] == "what-is-doma"
+
+
+def test_rambling_message_still_finds_its_question() -> None:
+    text = (
+        "Hi everyone, thank you so much for this group, it has helped us a lot over the last "
+        "months and I am so happy to have found you. My friend keeps talking about something "
+        "called UAFA and I never understood it. What does UAFA actually do? Thanks again!!"
+    )
+    assert decide(text).entry_id == "what-is-uafa"
+    assert decide(text, Mode.LISTEN).entry_id == "what-is-uafa"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my partner has a court date next month, what do we do?",
+        "ICE picked up my girlfriend this morning",
+        "my boyfriend's visa expired last year, can they deport him",
+        "I'm on a student visa and my partner is american. should we marry?",
+        "can you tell me if I qualify?",
+        "where can I get legal help",
+        "my husband got a notice to appear",
+    ],
+)
+@pytest.mark.parametrize("mode", list(Mode))
+def test_personal_legal_situations_are_routed(text: str, mode: Mode) -> None:
+    assert decide(text, mode).kind is Kind.LEGAL
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "does the guidance give green cards?",
+        "does this mean my partner gets a green card",
+        "what happens in a removal hearing under the guidance",
+        "my partner and I are so happy about this news!",
+    ],
+)
+def test_general_questions_are_not_legal_routes(text: str) -> None:
+    assert not triage(text).legal
+
+
+def test_legal_route_may_carry_a_clearly_matching_background_entry() -> None:
+    decision = decide("Can I sponsor my same-sex partner for a visa now?")
+    assert decision.kind is Kind.LEGAL
+    assert "advice" in decision.signals
+    assert decision.entry_id in {None, "no-sponsorship"}
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [("what is doma", True), ("doma?", True), ("wht is doma", True), ("doma is bad", False),
+     ("great news, thank you!", False), ("word " * 300, False)],
+)
+def test_looks_like_question(text: str, question: bool) -> None:
+    assert looks_like_question(text) is question
+
+
+def test_answer_reply_is_sourced_and_dated() -> None:
+    knowledge = engine().knowledge
+    reply = compose(decide("what is doma"), knowledge, Organization())
+    assert reply.answer is not None
+    assert reply.answer.sources
+    text = reply.text()
+    assert "Sources:" in text and DISCLAIMER in text and "As of " in text
+    for line in reply.answer.sources:
+        assert line.url in text
+
+
+def test_legal_reply_points_to_the_configured_contact_page_and_asks_for_privacy() -> None:
+    organization = Organization("Example Org", "https://example.org/contact", "https://example.org")
+    reply = compose(decide("ICE picked up my girlfriend this morning"),
+                    engine().knowledge, organization)
+    assert reply.kind is Kind.LEGAL and reply.contact == organization
+    assert "https://example.org/contact" in reply.text()
+    assert "don't post immigration details" in reply.text()
+
+
+def test_every_entry_answers_its_own_canonical_question() -> None:
+    knowledge = engine().knowledge
+    for entry in knowledge.entries.values():
+        decision = decide(entry.question)
+        assert decision.kind in {Kind.ANSWER, Kind.SUGGEST, Kind.LEGAL}, entry.id
+        assert entry.id in {m.entry_id for m in decision.matches[:3]}, entry.id
+
+
+def run_cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
+        cwd=ROOT, check=False, timeout=60,
+    )
+
+
+def test_cli_ask_json_contract_in_input_order() -> None:
+    result = run_cli("ask", "--json", stdin="what is doma\nICE picked up my girlfriend\nlol\n")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["question"] for line in lines] == [
+        "what is doma", "ICE picked up my girlfriend", "lol",
+    ]
+    first, legal, none = lines
+    assert set(first) == {"question", "kind", "entry", "score", "text", "sources", "suggestions"}
+    assert (first["kind"], first["entry"]) == ("answer", "what-is-doma")
+    assert 0 <= first["score"] <= 100
+    assert first["sources"] and set(first["sources"][0]) == {"title", "publisher", "date", "url"}
+    assert legal["kind"] == "legal" and "contact-us" in legal["text"]
+    assert none["kind"] == "none" and none["entry"] is None and none["sources"] == []
+
+
+def test_cli_ask_listen_mode_and_arguments() -> None:
+    result = run_cli("ask", "--json", "--mode", "listen", "good", "morning", "everyone")
+    (line,) = [json.loads(x) for x in result.stdout.splitlines()]
+    assert line["question"] == "good morning everyone" and line["kind"] == "none"
+
+
+def test_cli_validate_reports_problems_with_exit_1(tmp_path: Path) -> None:
+    (tmp_path / "sources.yaml").write_text("sources: []\n")
+    (tmp_path / "x.yaml").write_text("entries:\n  - id: Bad Id\n")
+    result = run_cli("validate", str(tmp_path))
+    assert result.returncode == 1
+    assert "x.yaml line 2" in result.stderr
+    ok = run_cli("validate")
+    assert ok.returncode == 0 and ok.stdout.startswith("OK: ")
+
+
+def test_cli_chat_reads_stdin() -> None:
+    result = run_cli("chat", stdin="what is doma\n\n")
+    assert result.returncode == 0
+    assert "bot> **What is DOMA" in result.stdout or "Defense of Marriage" in result.stdout
