@@ -251,3 +251,34 @@ class Database:
                 )
                 async for r in cursor
             ]
+
+    async def audit_after(
+        self, change_id: int, *, files: Sequence[str] = (), limit: int = 10
+    ) -> list[AuditRecord]:
+        """Return changes made after `change_id` (that changed one of `files`), newest first."""
+        query = (
+            "SELECT id, at, actor_name, command, entry_id, summary, before, after FROM audit"
+            " WHERE id > ?"
+        )
+        if files:
+            # Only placeholders are interpolated; the file names are bound parameters.
+            marks = ", ".join("?" * len(files))
+            query += " AND EXISTS (SELECT 1 FROM json_each(audit.after)"
+            query += f" WHERE key IN ({marks}))"
+        async with self._db.execute(
+            query + " ORDER BY id DESC LIMIT ?", (change_id, *files, limit)
+        ) as cursor:
+            return [_audit_record(row) async for row in cursor]
+
+
+def _audit_record(r: Any) -> AuditRecord:
+    return AuditRecord(
+        int(r[0]),
+        str(r[1]),
+        str(r[2]),
+        str(r[3]),
+        r[4],
+        str(r[5]),
+        json.loads(r[6] or "{}"),
+        json.loads(r[7] or "{}"),
+    )

@@ -305,7 +305,9 @@ class _Postings:
         )
         items, inverse = np.unique(hits, return_inverse=True)
         return items, [
-            np.bincount(inverse, weights=np.repeat(w, lengths), minlength=items.size)
+            np.bincount(inverse, weights=np.repeat(w, lengths), minlength=items.size).astype(
+                np.float64
+            )
             for w in weights
         ]
 

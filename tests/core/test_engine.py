@@ -80,11 +80,11 @@ def test_off_topic_gets_nothing(text: str, mode: Mode) -> None:
 
 
 def test_a_plausible_but_unclear_question_gets_suggestions_when_asked_only() -> None:
-    asked = decide("marriage act")
+    asked = decide("doma today")
     assert asked.kind is Kind.SUGGEST
     assert 2 <= len(asked.suggestions) <= 3
     assert "what-is-doma" in asked.suggestions
-    assert decide("marriage act?", Mode.LISTEN).kind is Kind.NONE
+    assert decide("doma today?", Mode.LISTEN).kind is Kind.NONE
 
 
 def test_listen_mode_needs_a_question_and_more_confidence() -> None:
@@ -148,8 +148,14 @@ def test_legal_route_may_carry_a_clearly_matching_background_entry() -> None:
 
 @pytest.mark.parametrize(
     ("text", "question"),
-    [("what is doma", True), ("doma?", True), ("wht is doma", True), ("doma is bad", False),
-     ("great news, thank you!", False), ("word " * 300, False)],
+    [
+        ("what is doma", True),
+        ("doma?", True),
+        ("wht is doma", True),
+        ("doma is bad", False),
+        ("great news, thank you!", False),
+        ("word " * 300, False),
+    ],
 )
 def test_looks_like_question(text: str, question: bool) -> None:
     assert looks_like_question(text) is question
@@ -168,8 +174,9 @@ def test_answer_reply_is_sourced_and_dated() -> None:
 
 def test_legal_reply_points_to_the_configured_contact_page_and_asks_for_privacy() -> None:
     organization = Organization("Example Org", "https://example.org/contact", "https://example.org")
-    reply = compose(decide("ICE picked up my girlfriend this morning"),
-                    engine().knowledge, organization)
+    reply = compose(
+        decide("ICE picked up my girlfriend this morning"), engine().knowledge, organization
+    )
     assert reply.kind is Kind.LEGAL and reply.contact == organization
     assert "https://example.org/contact" in reply.text()
     assert "don't post immigration details" in reply.text()
@@ -185,8 +192,13 @@ def test_every_entry_answers_its_own_canonical_question() -> None:
 
 def run_cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-        cwd=ROOT, check=False, timeout=60,
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+        timeout=60,
     )
 
 
@@ -195,7 +207,9 @@ def test_cli_ask_json_contract_in_input_order() -> None:
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line["question"] for line in lines] == [
-        "what is doma", "ICE picked up my girlfriend", "lol",
+        "what is doma",
+        "ICE picked up my girlfriend",
+        "lol",
     ]
     first, legal, none = lines
     assert set(first) == {"question", "kind", "entry", "score", "text", "sources", "suggestions"}

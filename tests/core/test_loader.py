@@ -68,15 +68,36 @@ def test_shipped_knowledge_base_is_valid() -> None:
     [
         ("      - id: nbc\n", "      - id: nbx\n", 11, "sources", "unknown source `nbx`"),
         ("    answer: A 1996 federal law.\n", "", 2, "answer", "is missing"),
-        ("    answer: A 1996 federal law.\n", "    answer: ''\n", 9, "answer", "at least 1 character"),
-        ("    answer: A 1996 federal law.\n", f"    answer: {'x' * 901}\n", 9, "answer",
-         "is 901 characters; the limit is 900"),
+        (
+            "    answer: A 1996 federal law.\n",
+            "    answer: ''\n",
+            9,
+            "answer",
+            "at least 1 character",
+        ),
+        (
+            "    answer: A 1996 federal law.\n",
+            f"    answer: {'x' * 901}\n",
+            9,
+            "answer",
+            "is 901 characters; the limit is 900",
+        ),
         ("    as_of: 2012-09-28\n", "    as_of: 2012-13-01\n", 13, "as_of", "is not a date"),
         ("    as_of: 2012-09-28\n", "    as_of: September 2012\n", 13, "as_of", "is not a date"),
-        ("    tags: [law]\n", "    tags: [law]\n    see_also: [nope]\n", 16, "see_also",
-         "unknown entry `nope`"),
-        ("    tags: [law]\n", "    tags: [law]\n    answr: typo\n", 16, "answr",
-         "is not a known field"),
+        (
+            "    tags: [law]\n",
+            "    tags: [law]\n    see_also: [nope]\n",
+            16,
+            "see_also",
+            "unknown entry `nope`",
+        ),
+        (
+            "    tags: [law]\n",
+            "    tags: [law]\n    answr: typo\n",
+            16,
+            "answr",
+            "is not a known field",
+        ),
         ("    tags: [law]\n", "    tags: [law]\n    tags: [again]\n", 16, "tags", "twice"),
         ("      - doma?\n", "      - What is DOMA?\n", 5, "asks", "repeats the phrasing"),
         ("      - doma?\n", "", 4, "asks", "needs at least 4"),
@@ -110,8 +131,9 @@ def test_duplicate_ids_and_phrasings_across_files() -> None:
         "defense of marriage act", "the marriage act"
     )
     found = problems(files)
-    assert any(p.file == "more.yaml" and "id already used in law.yaml line 2" in p.message
-               for p in found), found
+    assert any(
+        p.file == "more.yaml" and "id already used in law.yaml line 2" in p.message for p in found
+    ), found
 
 
 def test_same_phrasing_in_two_entries_is_reported_with_both_places() -> None:
@@ -154,8 +176,14 @@ def test_missing_sources_file_and_empty_file() -> None:
 
 
 def test_problem_reads_as_file_line_entry_field_and_fix() -> None:
-    problem = Problem("dates.yaml", 42, "must be a list", "Put each item on its own line.",
-                      "what-is-doma", "sources")
+    problem = Problem(
+        "dates.yaml",
+        42,
+        "must be a list",
+        "Put each item on its own line.",
+        "what-is-doma",
+        "sources",
+    )
     assert str(problem) == (
         "dates.yaml line 42: entry `what-is-doma`, `sources` must be a list. "
         "Fix: Put each item on its own line."
