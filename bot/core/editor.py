@@ -163,10 +163,10 @@ class KnowledgeEditor:
             _check_name(file)
             if file == SOURCES_FILE:
                 raise EditError(f"Entries can't go in {SOURCES_FILE}; pick a theme file.")
-        values = dict(fields)
-        today = self._today()
-        values.setdefault("as_of", today)
-        values.setdefault("reviewed", today)
+        values = {**fields, "id": entry_id}
+        for key in ("as_of", "reviewed"):
+            if values.get(key) is None:
+                values[key] = self._today()
 
         def build(files: Mapping[str, str]) -> _Plan:
             name = file or _theme_file(values.get("tags"), files)
@@ -270,7 +270,7 @@ class KnowledgeEditor:
 
         def build(files: Mapping[str, str]) -> _Plan:
             target = _File.load(files, SOURCES_FILE, "sources")
-            item = _new_item(fields, _SOURCE_ORDER)
+            item = _new_item({**fields, "id": source_id}, _SOURCE_ORDER)
             return _Plan({SOURCES_FILE: target.append(item)}, f"added source `{source_id}`", None)
 
         return await self._commit(actor, "source", build)

@@ -30,10 +30,13 @@ def _any(*patterns: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns))
 
 
-# Someone of the writer's own, or the writer, as the subject of the message.
+# Someone of the writer's own, or the writer, as the subject of the message. Chat often drops
+# the apostrophe of a possessive ("my partners visa", "my wifes h1b").
 _PERSONAL = _any(
-    rf"\b(?:my|our|mine)(?: \w+){{0,2}} (?:{_PEOPLE})\b",
+    rf"\b(?:my|our|mine)(?: \w+){{0,2}} (?:{_PEOPLE})(?:s|es)?\b",
     rf"\b(?:my|our)(?: \w+){{0,2}} (?:{_OWN_THINGS})\b",
+    r"\bwere (?:getting|going|planning|trying|living|married|engaged|together|scared)\b",
+    r"\b(?:took|taking|arrested|detained|deported|picked up|stopped) (?:him|her|them|me|us)\b",
     r"\b(?:i|we) (?:am|are|was|were|have|had|got|get|received|overstayed|entered|came|live"
     r"|lived|been|will be|just|still|currently|now)\b",
     r"\b(?:deport|deported|detain|detained|arrest|arrested|separate|separated) (?:me|us)\b",
@@ -44,12 +47,19 @@ _PERSONAL = _any(
 # A concrete legal circumstance (not a topic: "green card" or "marriage" alone is a topic).
 _SITUATION = _any(
     r"\bcourt\b|\bhearing\b|\bjudge\b|\bnotice to appear\b|\bnta\b",
-    r"\bdetain\w*|\bdetention\b|\barrest\w*|\bpicked up\b|\bpick up\b|\bin custody\b|\bjail\b",
+    r"\bdetain\w*|\bdetention\b|\barrest\w*|\bpicked up\b|\bpick up\b|\bcustody\b|\bjail\b",
+    r"\bice (?:is|was|are|came|come|showed up|at|raided|knocked|took|arrested|stopped|called)\b",
+    r"\b(?:my|our|his|her) (?:case|hearing|court date|lawyer|attorney|petition|application"
+    r"|interview|papers)\b",
+    r"\bcheckpoint\b|\btook (?:him|her|them)\b|\bdeported\b|\bremoved from\b",
+    r"\b(?:h1b|h 1b|j1|j 1|f1|f 1|k1|k 1|b2|b 2|opt|tps)\b",
+    r"\bdui\b|\bcriminal record\b|\bconvict\w*|\bfelony\b|\bmisdemeanor\b|\bcharged with\b",
+    r"\bimmigration (?:office|interview|appointment|officer)\b|\bletter from (?:ice|uscis)\b",
     r"\bdeportation order\b|\bremoval order\b|\border of removal\b|\bordered removed\b",
     r"\b(?:removal|deportation|immigration) (?:proceedings|case)\b|\bin proceedings\b",
     r"\bcheck in\b|\bcheck ins\b|\bankle monitor\b",
-    r"\b(?:visa|status|permit|papers) (?:has |have |had |is |was )?(?:expired|expire\w*|ran out"
-    r"|run out|ending|ends)\b",
+    r"\b(?:visa|status|permit|papers|h1b|j1|f1|opt) (?:has |have |had |is |was |will )?(?:expired"
+    r"|expire\w*|ran out|run out|runs out|running out|ending|ends|end)\b",
     r"\boverstay\w*|\bout of status\b|\bundocumented\b|\bwithout papers\b|\bno papers\b",
     r"\bentered (?:illegally|without)\b|\bcrossed the border\b",
     r"\b(?:student|tourist|work|fiance|fiancé|k 1|k1|h 1b|h1b|f 1|f1|j 1|j1) visa\b",
@@ -76,6 +86,9 @@ _ADVICE = _any(
     r"|papers|status|lawyer|attorney|legal help)\b",
     r"\bhow (?:does|will|would) (?:this|it|that) (?:affect|effect|help|change) (?:me|us|my|our)\b",
     r"\b(?:please )?help (?:me|us)\b|\bhelp my\b",
+    r"\b(?:do not|dont) know what to do\b|\bwhat (?:are )?(?:my|our) options\b",
+    r"\bhelp (?:his|her|my|our|their) (?:case|situation|chances)\b",
+    r"\bcan (?:he|she|they) (?:still )?(?:stay|come back|return|remain|apply|get|be deported)\b",
     r"\b(?:my|our) (?:case|situation)\b",
     r"\bcan (?:you|someone|anyone) (?:tell me|check|look at|advise)\b",
     r"\b(?:legal|immigration) (?:advice|help|aid|counsel)\b",
@@ -83,11 +96,12 @@ _ADVICE = _any(
     r"\bwhere (?:can|do|could|should) (?:i|we) (?:get|find)\b.*\b(?:help|lawyer|attorney)\b",
 )
 
-# An urgent circumstance is routed even when it is not phrased as a question.
-_URGENT = _any(
-    r"\bdetain\w*|\barrest\w*|\bpicked up\b|\bin custody\b|\bjail\b",
-    r"\bcourt\b|\bhearing\b|\bnotice to appear\b|\bdeportation order\b|\bremoval order\b",
-    r"\bbeing deported\b|\bdeport (?:him|her|them|me|us)\b",
+# Words that put a request for help in immigration territory ("help me with my resume" is not).
+_IMMIGRATION = _any(
+    r"\bvisa\b|\bice\b|\bdeport\w*|\bimmigra\w*|\bstatus\b|\bgreen card\b|\bcitizen\w*",
+    r"\bsponsor\w*|\bpetition\w*|\basylum\b|\blawyer\b|\battorney\b|\blegal\b|\bcourt\b",
+    r"\bcase\b|\bpapers\b|\bqualify\b|\beligible\b|\bguidance\b|\bpolicy\b|\bmarr\w*",
+    rf"\b(?:{_PEOPLE})(?:s|es)?\b|\bstay\b|\bremoval\b|\buscis\b|\bdhs\b",
 )
 
 _QUESTION_START = re.compile(
@@ -120,14 +134,14 @@ def triage(text: str) -> Triage:
             ("advice", _ADVICE),
             ("personal", _PERSONAL),
             ("situation", _SITUATION),
-            ("urgent", _URGENT),
+            ("immigration", _IMMIGRATION),
         )
         if pattern.search(normalized)
     )
-    personal_case = "personal" in signals and "situation" in signals
-    legal = "advice" in signals or (
-        personal_case and ("urgent" in signals or looks_like_question(text))
-    )
+    # Asking for advice on one's own case, or describing one's own case (even without a
+    # question: people post their situation hoping for help).
+    advice = "advice" in signals and "immigration" in signals
+    legal = advice or ("personal" in signals and "situation" in signals)
     return Triage(legal=legal, signals=signals)
 
 

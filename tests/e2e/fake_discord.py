@@ -1218,11 +1218,26 @@ class FakeDiscord:
         mention_everyone: bool = False,
         extra_mentions: Iterable[str] = (),
         nonce: Any = None,
+        allowed_mentions: Mapping[str, Any] | None = None,
+        enforce_allowed_mentions: bool = False,
     ) -> JSON:
-        """Build a canonical message (gateway shape: guild_id + member for guild messages)."""
+        """Build a canonical message (gateway shape: guild_id + member for guild messages).
+
+        With `enforce_allowed_mentions` (bot-sent messages) `mentions`, `mention_roles` and
+        `mention_everyone` follow the request's allowed_mentions like Discord's pings do.
+        """
         guild = self._guild_of(channel)
-        mention_ids = [*_USER_MENTION.findall(content), *extra_mentions]
-        role_ids = [r for r in _ROLE_MENTION.findall(content) if guild and r in guild.roles]
+        if enforce_allowed_mentions:
+            ref_id = (reference or {}).get("message_id")
+            ref_author = self.messages[ref_id]["author"]["id"] if ref_id in self.messages else None
+            mention_ids, role_ids, mention_everyone = self._pings(
+                content, allowed_mentions, ref_author
+            )
+            mention_ids += list(extra_mentions)
+        else:
+            mention_ids = [*_USER_MENTION.findall(content), *extra_mentions]
+            role_ids = _ROLE_MENTION.findall(content)
+        role_ids = [r for r in role_ids if guild and r in guild.roles]
         msg: JSON = {
             "id": self._ids.next(),
             "channel_id": channel.id,
@@ -1261,6 +1276,27 @@ class FakeDiscord:
             if webhook_id is None and author_id in guild.members:
                 msg["member"] = guild.members[author_id].to_payload()
         return msg
+
+    @staticmethod
+    def _pings(
+        content: str, allowed: Mapping[str, Any] | None, replied_author: str | None
+    ) -> tuple[list[str], list[str], bool]:
+        """Who a bot message pings: Discord's allowed_mentions rules (absent = ping all)."""
+        users = _USER_MENTION.findall(content)
+        roles = _ROLE_MENTION.findall(content)
+        everyone = "@everyone" in content or "@here" in content
+        if allowed is None:
+            return [*users, *([replied_author] if replied_author else [])], roles, everyone
+        parse = set(allowed.get("parse") or [])
+        if "users" not in parse:
+            listed = {str(u) for u in allowed.get("users") or []}
+            users = [u for u in users if u in listed]
+        if "roles" not in parse:
+            listed = {str(r) for r in allowed.get("roles") or []}
+            roles = [r for r in roles if r in listed]
+        if allowed.get("replied_user") and replied_author:
+            users.append(replied_author)
+        return users, roles, everyone and "everyone" in parse
 
     def _store_message(self, msg: JSON, *, ephemeral: bool = False) -> JSON:
         self.messages[msg["id"]] = msg
@@ -1960,6 +1996,8 @@ class FakeDiscord:
             reference=self._reference_from(channel, body),
             tts=bool(body.get("tts")),
             nonce=body.get("nonce"),
+            allowed_mentions=body.get("allowed_mentions"),
+            enforce_allowed_mentions=True,
         )
         self._store_message(msg)
         await self.dispatch("MESSAGE_CREATE", msg)
@@ -1973,7 +2011,16 @@ class FakeDiscord:
         if "content" in body:
             msg["content"] = str(body["content"] or "")
             guild = self._guild_of(channel)
-            msg["mentions"] = self._mentions_payload(_USER_MENTION.findall(msg["content"]), guild)
+            if msg["author"]["id"] == self.bot_user.id:
+                users, roles, everyone = self._pings(
+                    msg["content"], body.get("allowed_mentions"), None
+                )
+            else:
+                users, roles = _USER_MENTION.findall(msg["content"]), []
+                everyone = msg["mention_everyone"]
+            msg["mentions"] = self._mentions_payload(users, guild)
+            msg["mention_roles"] = [r for r in roles if guild and r in guild.roles]
+            msg["mention_everyone"] = everyone
         for key in ("embeds", "components"):
             if key in body:
                 msg[key] = list(body[key] or [])
@@ -2220,6 +2267,8 @@ class FakeDiscord:
             application_id=self.application_id,
             interaction_metadata=self._interaction_metadata(inter),
             tts=bool(body.get("tts")),
+            allowed_mentions=body.get("allowed_mentions"),
+            enforce_allowed_mentions=True,
         )
 
     async def _r_interaction_callback(self, rec: RecordedRequest) -> _Reply:

@@ -709,4 +709,22 @@ async def test_reply_lookup_accepts_int_snowflakes(fake_discord: FakeDiscord) ->
     assert fake_discord.replies_to(question["id"]) == [reply]
     assert created["type"] == 19  # a reply
     assert created["referenced_message"]["id"] == question["id"]
-    assert created["mentions"] == []  # the fake does not infer reply pings for the bot
+    alice_id = fake_discord.get_user("alice").id
+    assert [u["id"] for u in created["mentions"]] == [alice_id]  # default: replies ping
+
+    quiet = {
+        "content": f"quiet answer <@{alice_id}> @everyone",
+        "message_reference": {"message_id": int(question["id"])},
+        "allowed_mentions": {"parse": [], "replied_user": False},
+    }
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{fake_discord.api_base}/channels/{channel_id}/messages",
+            json=quiet,
+            headers={"Authorization": "Bot test-token"},
+        ) as resp,
+    ):
+        silent = await resp.json()
+    assert silent["mentions"] == []
+    assert silent["mention_everyone"] is False
