@@ -58,16 +58,12 @@ class ThresholdSettings(_Section):
     margin: Annotated[float, Field(ge=0, le=100)] = _THRESHOLDS.margin
     certain: Annotated[float, Field(ge=0, le=100)] = _THRESHOLDS.certain
     suggest: Annotated[float, Field(ge=0, le=100)] = _THRESHOLDS.suggest
+    coverage: Annotated[float, Field(ge=0, le=1)] = _THRESHOLDS.coverage
+    suggest_coverage: Annotated[float, Field(ge=0, le=1)] = _THRESHOLDS.suggest_coverage
 
     def to_core(self) -> Thresholds:
         """Convert to the core's plain value object."""
-        return Thresholds(
-            answer=self.answer,
-            listen=self.listen,
-            margin=self.margin,
-            certain=self.certain,
-            suggest=self.suggest,
-        )
+        return Thresholds(**self.model_dump())
 
 
 class Settings(_Section):

@@ -42,6 +42,10 @@ class Thresholds:
     margin: float = 10.0  # lead over the runner-up entry needed to answer
     certain: float = 90.0  # at or above this, the lead does not matter
     suggest: float = 36.0  # ask mode: minimum score for a "did you mean" choice
+    # Share of the question's informative words the matched phrasing must explain: words
+    # left unexplained ("current", "member", "election") mean another question was asked.
+    coverage: float = 0.6
+    suggest_coverage: float = 0.45
     suggest_window: float = 25.0  # choices within this many points of the best
     suggestions: int = 3
     max_chars: int = 4000  # longer input is cut: no Discord message is longer
@@ -84,6 +88,7 @@ class Engine:
         clear = (
             top is not None
             and score >= needed
+            and top.coverage >= limits.coverage
             and (score - runner_up >= limits.margin or score >= limits.certain)
         )
         if verdict.legal:
@@ -92,11 +97,12 @@ class Engine:
             return Decision(Kind.LEGAL, background, score, (), matches, verdict.signals)
         if top and clear:
             return Decision(Kind.ANSWER, top.entry_id, score, (), matches, verdict.signals)
-        if mode is Mode.ASK and top and score >= limits.suggest:
-            choices = tuple(
-                match.entry_id
-                for match in matches
-                if match.score >= max(limits.suggest, score - limits.suggest_window)
-            )[: limits.suggestions]
+        choices = tuple(
+            match.entry_id
+            for match in matches
+            if match.score >= max(limits.suggest, score - limits.suggest_window)
+            and match.coverage >= limits.suggest_coverage
+        )[: limits.suggestions]
+        if mode is Mode.ASK and choices:
             return Decision(Kind.SUGGEST, None, score, choices, matches, verdict.signals)
         return Decision(Kind.NONE, None, score, (), matches, verdict.signals)

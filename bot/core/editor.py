@@ -26,10 +26,10 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rapidfuzz import process
 from ruamel.yaml import YAML
@@ -54,6 +54,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 DEFAULT_FILE = "community.yaml"
 LOCK_FILE = ".lock"
@@ -354,8 +355,21 @@ class KnowledgeEditor:
             raise EditError("That would change nothing: the files already say this.")
         new_files = {name: text for name, text in files.items() if name not in after}
         new_files.update({name: text for name, text in after.items() if text is not None})
-        knowledge: KnowledgeBase = await asyncio.to_thread(parse_knowledge, new_files)
+        knowledge = await asyncio.to_thread(parse_knowledge, new_files)
         before = {name: files.get(name) for name in after}
+        # Once writing starts, a cancelled caller must not let go of the locks half-way.
+        return await _finish(self._save(actor, command, plan, knowledge, before, after))
+
+    async def _save(
+        self,
+        actor: Actor,
+        command: str,
+        plan: _Plan,
+        knowledge: KnowledgeBase,
+        before: dict[str, str | None],
+        after: dict[str, str | None],
+    ) -> Change:
+        """Write, swap and audit a validated change."""
         await asyncio.to_thread(_write_files, self.directory, after, before)
         # Building the engine takes a while; the swap itself is one assignment.
         diff = await asyncio.to_thread(self.store.replace, knowledge)
@@ -429,6 +443,20 @@ class KnowledgeEditor:
                 yield
             finally:
                 os.close(fd)  # closing releases the lock
+
+
+async def _finish(work: Coroutine[Any, Any, _T]) -> _T:
+    """Run `work` to the end even if the caller is cancelled meanwhile (then re-raise that)."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        while not task.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait({task})
+        if not task.cancelled() and task.exception() is not None:
+            log.error("Saving a knowledge change failed after a cancel", exc_info=task.exception())
+        raise
 
 
 async def _flock(fd: int) -> None:

@@ -60,6 +60,7 @@ class Match:
     entry_id: str
     score: float
     phrasing: str
+    coverage: float = 0.0  # share of the question's informative weight the phrasing explains
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +187,8 @@ class Matcher:
         best_overlap[owners[order]] = overlap[order]
         best_phrasing = self._entry_first[entries_hit].copy()
         best_phrasing[owners[order]] = phrasings[order]
+        best_coverage = np.zeros(entries_hit.size)
+        best_coverage[owners[order]] = coverage[order]
         centrality = (
             np.bincount(owners, weights=coverage, minlength=entries_hit.size).astype(np.float64)
             / self._entry_phrasings[entries_hit]
@@ -210,6 +213,7 @@ class Matcher:
                 entry_id=self._entry_ids[entries_hit[top[i]]],
                 score=round(float(final[i]), 1),
                 phrasing=self._phrasings[chosen[i]],
+                coverage=round(float(best_coverage[top[i]]), 3),
             )
             for i in ranked
         ]

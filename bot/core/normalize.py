@@ -76,7 +76,8 @@ STOPWORDS: frozenset[str] = frozenset(
     which while whom whose will with would yes yet you your yours hi hello hey ok okay tell
     explain mean means meaning guys everyone anybody somebody u ur im basically like just
     actually literally kinda sorta gonna wanna lol omg tho yall rn idk btw anyway anyways
-    well pretty stuff thing things something anything someone sure still okay ok um uh hmm
+    well pretty stuff thing things something anything someone sure okay ok um uh hmm good
+    morning night evening afternoon
     """.split()  # noqa: SIM905 - a word list reads best as text
 )
 
