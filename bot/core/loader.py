@@ -409,7 +409,7 @@ def _explain(detail: ErrorDetails, keys: tuple[str, ...]) -> tuple[str, str]:
         suggestion = f"Did you mean `{match[0]}`? " if match else ""
         return "is not a known field", f"{suggestion}Known fields: {', '.join(keys)}."
     if kind == "string_too_long" and field == "answer":
-        length = len(str(detail["input"]))
+        length = len(str(detail["input"]).strip())
         return (
             f"is {length} characters; the limit is {ANSWER_MAX_CHARS}",
             "Shorten it, or move detail into another entry and link it with `see_also`.",

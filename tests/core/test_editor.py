@@ -7,6 +7,7 @@ import datetime as dt
 import fcntl
 import os
 import shutil
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -427,6 +428,35 @@ async def test_a_cancelled_wait_for_the_file_lock_does_not_keep_it(
     asks = load_knowledge(folder).entries["what-is-uafa"].asks
     assert "second new way" in asks
     assert "first new way" not in asks
+
+
+async def test_a_change_cancelled_while_writing_is_finished_and_audited(
+    editor: KnowledgeEditor,
+    database: Database,
+    folder: Path,
+    store: KnowledgeStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_replace = os.replace
+    writing, go_on = threading.Event(), threading.Event()
+
+    def slow_replace(source: Any, target: Any) -> None:
+        writing.set()
+        go_on.wait(10)
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", slow_replace)
+    task = asyncio.create_task(editor.add_alias(ALICE, "what-is-uafa", "a new way to ask"))
+    await asyncio.to_thread(writing.wait, 10)
+    task.cancel()
+    go_on.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    assert "a new way to ask" in load_knowledge(folder).entries["what-is-uafa"].asks
+    assert "a new way to ask" in store.knowledge.entries["what-is-uafa"].asks
+    [record] = await database.audit()
+    assert record.command == "alias"
 
 
 # --- Crashes leave the old files --------------------------------------------------------------
