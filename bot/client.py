@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.cooldown import Cooldown
 from bot.core.decide import Kind, Mode
+from bot.core.editor import KnowledgeEditor
 from bot.core.replies import Organization, Reply, answer_for, compose
 from bot.core.store import KnowledgeStore
 from bot.db import Database
@@ -22,7 +23,7 @@ __all__ = ["EXTENSIONS", "FamilyTies"]
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.exts.answers", "bot.exts.info", "bot.exts.errors")
+EXTENSIONS = ("bot.exts.answers", "bot.exts.info", "bot.exts.moderation", "bot.exts.errors")
 
 
 def point_at_discord(settings: Settings) -> None:
@@ -57,6 +58,7 @@ class FamilyTies(commands.Bot):
         self.settings = settings
         self.store = store
         self.db = database
+        self.editor = KnowledgeEditor(store, database)
         self.organization: Organization = settings.organization.to_core()
         self.user_cooldown = Cooldown(settings.cooldowns.per_user_seconds)
         self.answer_cooldown = Cooldown(settings.cooldowns.per_channel_entry_seconds)

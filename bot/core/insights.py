@@ -35,8 +35,12 @@ def group_questions(
     if not normalized:
         return []
     similar = process.cdist(
-        normalized, normalized, scorer=fuzz.token_set_ratio, score_cutoff=threshold,
-        dtype=np.uint8, workers=1,
+        normalized,
+        normalized,
+        scorer=fuzz.token_set_ratio,
+        score_cutoff=threshold,
+        dtype=np.uint8,
+        workers=1,
     )
     unassigned = np.ones(len(normalized), dtype=bool)
     groups: list[QuestionGroup] = []
@@ -46,15 +50,13 @@ def group_questions(
             continue
         members = np.flatnonzero((similar[seed] > 0) & unassigned)
         unassigned[members] = False
-        wordings = [questions[i] for i in members]
+        wordings = [questions[int(i)] for i in members]
         example = max(set(wordings), key=lambda text: (wordings.count(text), -len(text)))
         groups.append(QuestionGroup(example, len(members), tuple(dict.fromkeys(wordings))))
     return sorted(groups, key=lambda group: (-group.count, group.example))
 
 
-def stale_entries(
-    knowledge: KnowledgeBase, *, older_than_days: int, today: dt.date
-) -> list[Entry]:
+def stale_entries(knowledge: KnowledgeBase, *, older_than_days: int, today: dt.date) -> list[Entry]:
     """Entries whose last review is older than the limit, oldest review first."""
     cutoff = today - dt.timedelta(days=older_than_days)
     stale = [entry for entry in knowledge.entries.values() if entry.reviewed < cutoff]

@@ -47,6 +47,8 @@ class Errors(commands.Cog):
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
         """Answer slash-command errors privately."""
+        if interaction.type is discord.InteractionType.autocomplete:
+            return  # nothing can be said to an autocomplete request
         if isinstance(error, app_commands.CheckFailure):
             message = str(error) or "You can't use this command here."
         else:

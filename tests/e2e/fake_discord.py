@@ -3028,6 +3028,21 @@ class FakeDiscord:
                 data["permissions"] = self.permissions_str(invoker, ch)
                 resolved.setdefault("channels", {})[ch.id] = data
                 return ch.id
+        if opt_type == 11:  # attachment: value is (filename, bytes[, content_type])
+            filename, data, *rest = value
+            att_id = self._ids.next()
+            url = f"{self.http_base}/attachments/{channel.id}/{att_id}/{filename}"
+            content_type = rest[0] if rest else None
+            self.attachments[att_id] = (bytes(data), content_type)
+            resolved.setdefault("attachments", {})[att_id] = {
+                "id": att_id,
+                "filename": filename,
+                "size": len(data),
+                "url": url,
+                "proxy_url": url,
+                "content_type": content_type,
+            }
+            return att_id
         if isinstance(value, (FakeUser, FakeChannel, FakeRole)):
             return value.id
         return value

@@ -3,112 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
-from bot.client import FamilyTies
-from bot.core.store import KnowledgeStore
-from bot.db import Database
-from bot.settings import Settings
-from tests.e2e.conftest import RunClient
-from tests.e2e.fake_discord import FakeDiscord
+from tests.e2e.conftest import CONTACT, MESSAGES, NO_PINGS, Env, MakeEnv, pings_no_one
 
 pytestmark = pytest.mark.e2e
-
-ROOT = Path(__file__).resolve().parents[2]
-MESSAGES = "/channels/{channel_id}/messages"
-CALLBACK = "/interactions/{interaction_id}/{interaction_token}/callback"
-CONTACT = "https://www.immigrationequality.org/contact-us/"
-NO_PINGS = {"parse": [], "replied_user": False}
-
-
-def pings_no_one(body: dict[str, Any]) -> bool:
-    """Mentions in the text render, but nobody (everyone, roles, users, the replied) is pinged."""
-    mentions = body["allowed_mentions"]
-    return bool(
-        mentions["parse"] == []
-        and not mentions.get("replied_user")
-        and not mentions.get("users")
-        and not mentions.get("roles")
-    )
-
-
-@dataclass
-class Env:
-    fake: FakeDiscord
-    bot: FamilyTies
-    data_dir: Path
-
-    def replies_to(self, message: dict[str, Any]) -> list[Any]:
-        """REST message creates that reply to `message`."""
-        return self.fake.requests_matching("POST", MESSAGES, _replying_to(message), status=200)
-
-    async def reply_to(self, message: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
-        request = await self.fake.wait_for_request(
-            "POST", MESSAGES, _replying_to(message), timeout, status=200
-        )
-        body: dict[str, Any] = request.json
-        return body
-
-    async def settle(self) -> None:
-        """Prove the bot has processed what came before: ask in a DM and wait for the answer."""
-        sentinel = await self.fake.message_create(None, "owner", "what is UAFA?", guild=False)
-        await self.reply_to(sentinel)
-
-    def db_rows(self, query: str) -> list[tuple[Any, ...]]:
-        with sqlite3.connect(self.data_dir / "familyties.sqlite3") as connection:
-            return connection.execute(query).fetchall()
-
-
-def _replying_to(message: dict[str, Any]) -> Callable[[Any], bool]:
-    def check(request: Any) -> bool:
-        reference = (request.json or {}).get("message_reference") or {}
-        return str(reference.get("message_id")) == str(message["id"])
-
-    return check
-
-
-MakeEnv = Callable[..., Awaitable[Env]]
-
-
-@pytest_asyncio.fixture
-async def make_env(
-    fake_discord: FakeDiscord, run_client: RunClient, tmp_path: Path
-) -> AsyncIterator[MakeEnv]:
-    databases: list[Database] = []
-
-    async def make(*, message_content: bool = True, **overrides: Any) -> Env:
-        settings = Settings.model_validate(
-            {
-                "help_channels": ["help"],
-                "data_dir": tmp_path / "data",
-                "discord_api_base": fake_discord.api_base,
-                "discord_gateway_url": fake_discord.gateway_url,
-                "cooldowns": {"per_user_seconds": 0, "per_channel_entry_seconds": 0},
-                **overrides,
-            }
-        )
-        database = await Database.open(settings.data_dir)
-        databases.append(database)
-        store = KnowledgeStore(ROOT / "knowledge")
-        bot = FamilyTies(settings, store, database, message_content=message_content)
-        await run_client(bot, patch_urls=False)
-        return Env(fake_discord, bot, settings.data_dir)
-
-    yield make
-    for database in databases:
-        await database.close()
-
-
-@pytest_asyncio.fixture
-async def env(make_env: MakeEnv) -> Env:
-    return await make_env()
 
 
 def embed_of(body: dict[str, Any]) -> dict[str, Any]:
