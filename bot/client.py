@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import time
 from typing import Any
 
 import discord
@@ -12,14 +15,18 @@ from discord.ext import commands
 from bot.cooldown import Cooldown
 from bot.core.decide import Kind, Mode
 from bot.core.editor import KnowledgeEditor
+from bot.core.loader import KnowledgeError
 from bot.core.replies import Organization, Reply, answer_for, compose
-from bot.core.store import KnowledgeStore
+from bot.core.store import Diff, KnowledgeStore
 from bot.db import Database
+from bot.health import HealthServer
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.ui.render import NO_PINGS, Rendered, answer_embed, feedback_view
 from bot.ui.views import FeedbackButton, SuggestionButton
+from bot.watch import watch_knowledge
 
-__all__ = ["EXTENSIONS", "FamilyTies"]
+__all__ = ["EXTENSIONS", "FamilyTies", "ShardedFamilyTies", "make_bot"]
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +69,11 @@ class FamilyTies(commands.Bot):
         self.organization: Organization = settings.organization.to_core()
         self.user_cooldown = Cooldown(settings.cooldowns.per_user_seconds)
         self.answer_cooldown = Cooldown(settings.cooldowns.per_channel_entry_seconds)
+        self.metrics = Metrics()
+        self.metrics.entries.set_function(lambda: len(self.store.knowledge.entries))
+        self.health: HealthServer | None = None
+        self._stop_watching = asyncio.Event()
+        self._background: set[asyncio.Task[None]] = set()
 
     @property
     def listening(self) -> bool:
@@ -73,6 +85,20 @@ class FamilyTies(commands.Bot):
         self.add_dynamic_items(FeedbackButton, SuggestionButton)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        if self.settings.health_port is not None:
+            self.health = HealthServer(
+                self.health_checks,
+                self.metrics,
+                host=self.settings.health_host,
+                port=self.settings.health_port,
+            )
+            await self.health.start()
+        if self.settings.watch_knowledge:
+            task = asyncio.create_task(
+                watch_knowledge(self.store, self._reloaded, stop=self._stop_watching),
+                name="familyties-watch-knowledge",
+            )
+            self._background.add(task)
         if self.settings.command_guilds:
             for guild_id in self.settings.command_guilds:
                 guild = discord.Object(guild_id)
@@ -80,6 +106,49 @@ class FamilyTies(commands.Bot):
                 await self.tree.sync(guild=guild)
         else:
             await self.tree.sync()
+
+    async def close(self) -> None:
+        """Stop watching and serving health, then close the gateway (replies in flight finish)."""
+        self._stop_watching.set()
+        for task in self._background:
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(task, timeout=5)
+        if self.health is not None:
+            await self.health.stop()
+        await super().close()
+
+    def _reloaded(self, outcome: Diff | KnowledgeError) -> None:
+        result = "failed" if isinstance(outcome, KnowledgeError) else "ok"
+        self.metrics.reloads.labels(result=result).inc()
+
+    def gateway_connected(self) -> bool:
+        """Whether every gateway connection of this process is up."""
+        if self.is_closed() or not self.is_ready():
+            return False
+        shards = getattr(self, "shards", None)
+        if isinstance(shards, dict) and shards:
+            return all(not shard.is_closed() for shard in shards.values())
+        return self.ws is not None and self.ws.open
+
+    def health_checks(self) -> dict[str, bool | int | str]:
+        """Report the /healthz checks: booleans decide healthy or not; the rest is context."""
+        knowledge = self.store.knowledge
+        return {
+            "gateway_connected": self.gateway_connected(),
+            "knowledge_loaded": len(knowledge.entries) > 0,
+            "last_reload_ok": self.store.last_reload_ok,
+            "entries": len(knowledge.entries),
+            "phrasings": knowledge.phrasing_count,
+        }
+
+    def observe_reply(self, started: float) -> None:
+        """Record the time from receiving a question to Discord accepting the reply."""
+        self.metrics.latency.observe(time.perf_counter() - started)
+
+    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
+        """Count and log errors in event handlers (never the message text)."""
+        self.metrics.errors.inc()
+        log.exception("error in %s", event_method)
 
     async def on_ready(self) -> None:
         """Say who we are and whether passive listening is on."""
@@ -108,6 +177,7 @@ class FamilyTies(commands.Bot):
             decision.entry_id,
             decision.score,
         )
+        self.metrics.decisions.labels(kind=decision.kind.value, mode=mode.value).inc()
         await self.db.record_event(decision.kind.value, mode.value, decision.entry_id)
         if mode is Mode.ASK and decision.kind in {Kind.NONE, Kind.SUGGEST}:
             await self.db.record_unanswered(text)
@@ -144,3 +214,23 @@ class FamilyTies(commands.Bot):
         answer = answer_for(entry, knowledge)
         rendered = Rendered(embeds=[answer_embed(answer)], view=feedback_view(entry_id))
         await interaction.response.send_message(**rendered.kwargs(), ephemeral=private)
+
+
+class ShardedFamilyTies(FamilyTies, commands.AutoShardedBot):
+    """The same bot over several gateway shards (one process may run some of them)."""
+
+
+def make_bot(
+    settings: Settings, store: KnowledgeStore, database: Database, *, message_content: bool = True
+) -> FamilyTies:
+    """Build the bot, sharded when the settings ask for it."""
+    if settings.shard_count is None:
+        return FamilyTies(settings, store, database, message_content=message_content)
+    return ShardedFamilyTies(
+        settings,
+        store,
+        database,
+        message_content=message_content,
+        shard_count=settings.shard_count,
+        shard_ids=list(settings.shard_ids) if settings.shard_ids is not None else None,
+    )

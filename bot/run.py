@@ -12,7 +12,7 @@ from pathlib import Path
 
 import discord
 
-from bot.client import FamilyTies
+from bot.client import FamilyTies, make_bot
 from bot.core.loader import KnowledgeError
 from bot.core.store import KnowledgeStore
 from bot.db import Database
@@ -68,7 +68,7 @@ async def serve(settings: Settings, store: KnowledgeStore) -> None:
     loop = asyncio.get_running_loop()
     try:
         for message_content in (True, False):
-            bot = FamilyTies(settings, store, database, message_content=message_content)
+            bot = make_bot(settings, store, database, message_content=message_content)
             for sig in (signal.SIGTERM, signal.SIGINT):
                 with contextlib.suppress(NotImplementedError):
                     loop.add_signal_handler(sig, _stopper(bot))

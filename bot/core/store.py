@@ -6,11 +6,12 @@ store keeps serving the engine it had.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.decide import Engine, Thresholds
-from bot.core.loader import load_knowledge
+from bot.core.loader import parse_knowledge, read_knowledge_files
 from bot.core.models import KnowledgeBase
 
 __all__ = ["Diff", "KnowledgeStore"]
@@ -62,7 +63,10 @@ class KnowledgeStore:
     def __init__(self, directory: Path, thresholds: Thresholds | None = None) -> None:
         self.directory = directory
         self.thresholds = thresholds or Thresholds()
-        self._engine = Engine(load_knowledge(directory), self.thresholds)
+        files = read_knowledge_files(directory)
+        self._engine = Engine(parse_knowledge(files), self.thresholds)
+        self._fingerprint: str | None = _fingerprint(files)
+        self.last_reload_ok = True
 
     @property
     def engine(self) -> Engine:
@@ -74,13 +78,37 @@ class KnowledgeStore:
         """The knowledge base being served."""
         return self._engine.knowledge
 
-    def reload(self) -> Diff:
-        """Re-read the folder; on any problem raise KnowledgeError and keep the old base."""
-        return self.replace(load_knowledge(self.directory))
+    def reload(self, *, only_if_changed: bool = False) -> Diff:
+        """Re-read the folder; on any problem raise KnowledgeError and keep the old base.
+
+        With `only_if_changed`, files identical to those last loaded are not parsed again
+        (a watcher sees its own process's writes too).
+        """
+        files = read_knowledge_files(self.directory)
+        fingerprint = _fingerprint(files)
+        if only_if_changed and fingerprint == self._fingerprint:
+            return Diff()
+        try:
+            knowledge = parse_knowledge(files)
+        except Exception:
+            self.last_reload_ok = False
+            raise
+        diff = self.replace(knowledge)
+        self._fingerprint = fingerprint
+        return diff
 
     def replace(self, knowledge: KnowledgeBase) -> Diff:
         """Serve an already validated knowledge base from the next message on."""
         engine = Engine(knowledge, self.thresholds)  # built fully before the swap
         diff = Diff.between(self._engine.knowledge, knowledge)
         self._engine = engine
+        self._fingerprint = None  # unknown files: the next watched reload re-reads them
+        self.last_reload_ok = True
         return diff
+
+
+def _fingerprint(files: dict[str, str]) -> str:
+    digest = hashlib.sha256()
+    for name, text in sorted(files.items()):
+        digest.update(name.encode() + b"\0" + text.encode() + b"\0")
+    return digest.hexdigest()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections import OrderedDict
 from typing import Any
 
@@ -78,10 +79,12 @@ class Answers(commands.Cog):
         if not self.bot.user_cooldown.hit(message.author.id):
             log.debug("user cooldown: message %s not answered", message.id)
             return
+        started = time.perf_counter()
         reply = await self.bot.respond(text, mode)
         if reply.kind is Kind.NONE and mode is Mode.LISTEN:
             return
         await self._post(message, reply)
+        self.bot.observe_reply(started)
 
     async def _post(self, target: discord.Message, reply: Reply, prefix: str = "") -> None:
         """Reply to a message, unless the same answer was just posted in that channel."""
@@ -135,6 +138,7 @@ class Answers(commands.Cog):
         member: discord.Member | None = None,
     ) -> None:
         """Answer with sources; personal legal questions always get a private reply."""
+        started = time.perf_counter()
         text = question_text(question)
         if not self.bot.user_cooldown.hit(interaction.user.id):
             await interaction.response.send_message(
@@ -160,6 +164,7 @@ class Answers(commands.Cog):
                 f"{member.mention}, here is an answer for you.\n{rendered.content or ''}"
             )
         await interaction.response.send_message(**rendered.kwargs(), ephemeral=ephemeral)
+        self.bot.observe_reply(started)
 
     @ask_slash.autocomplete("question")
     async def question_autocomplete(

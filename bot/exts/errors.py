@@ -39,6 +39,7 @@ class Errors(commands.Cog):
         if isinstance(error, commands.UserInputError):
             message = f"I didn't understand that. Try `{ctx.clean_prefix}help`."
         else:
+            self.bot.metrics.errors.inc()
             log.error("command %s failed", ctx.command, exc_info=error)
             message = SORRY
         await ctx.reply(message, mention_author=False, allowed_mentions=NO_PINGS)
@@ -52,6 +53,7 @@ class Errors(commands.Cog):
         if isinstance(error, app_commands.CheckFailure):
             message = str(error) or "You can't use this command here."
         else:
+            self.bot.metrics.errors.inc()
             log.error(
                 "app command %s failed",
                 interaction.command and interaction.command.name,

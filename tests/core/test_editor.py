@@ -19,7 +19,9 @@ from bot.core.loader import KnowledgeError, load_knowledge
 from bot.core.store import KnowledgeStore
 from bot.db import Database
 
-SHIPPED = Path(__file__).resolve().parents[2] / "knowledge"
+# A frozen copy of the knowledge base: these tests pin exact bytes, so they must not follow
+# content edits to the shipped one.
+SHIPPED = Path(__file__).resolve().parents[1] / "data" / "knowledge"
 TODAY = dt.date(2030, 1, 2)
 ALICE = Actor(101, "Alice (mod)")
 BOB = Actor(202, "Bob (mod)")

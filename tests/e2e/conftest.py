@@ -31,7 +31,7 @@ with warnings.catch_warnings():
     from discord.gateway import DiscordWebSocket
     from discord.http import Route
 
-from bot.client import FamilyTies
+from bot.client import FamilyTies, make_bot
 from bot.core.store import KnowledgeStore
 from bot.db import Database
 from bot.settings import Settings
@@ -256,7 +256,7 @@ async def make_env(
         database = await Database.open(settings.data_dir)
         databases.append(database)
         store = KnowledgeStore(settings.knowledge_dir)
-        bot = FamilyTies(settings, store, database, message_content=message_content)
+        bot = make_bot(settings, store, database, message_content=message_content)
         await run_client(bot, patch_urls=False)
         return Env(fake_discord, bot, settings.data_dir, knowledge_dir)
 

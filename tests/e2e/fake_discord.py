@@ -466,6 +466,15 @@ class GatewaySession:
     def has_intent(self, bit: int) -> bool:
         return self.intents is None or bool(self.intents & bit)
 
+    def owns(self, guild_id: str | None) -> bool:
+        """Discord's routing: a guild's events go to shard (id >> 22) % count; DMs to shard 0."""
+        if self.shard is None:
+            return True
+        shard_id, count = int(self.shard[0]), int(self.shard[1])
+        if guild_id is None:
+            return shard_id == 0
+        return (int(guild_id) >> 22) % count == shard_id
+
 
 @dataclass
 class _Connection:
@@ -2559,7 +2568,11 @@ class FakeDiscord:
                     "email": None,
                     "flags": 0,
                 },
-                "guilds": [{"id": g.id, "unavailable": True} for g in self.guilds.values()],
+                "guilds": [
+                    {"id": g.id, "unavailable": True}
+                    for g in self.guilds.values()
+                    if session.owns(g.id)
+                ],
                 "session_id": session.id,
                 "session_type": "normal",
                 "resume_gateway_url": self.gateway_url,
@@ -2577,6 +2590,8 @@ class FakeDiscord:
                 ready["shard"] = list(session.shard)
             await self._send_dispatch_locked(session, "READY", ready)
             for guild in self.guilds.values():
+                if not session.owns(guild.id):
+                    continue
                 await self._send_dispatch_locked(
                     session, "GUILD_CREATE", self.guild_create_payload(guild, intents=intents)
                 )
@@ -2697,6 +2712,11 @@ class FakeDiscord:
         """
         for session in list(self.sessions.values()):
             if not session.alive or (session_id is not None and session.id != session_id):
+                continue
+            guild_id = data.get("guild_id") or (
+                data.get("id") if event.startswith("GUILD_") else None
+            )
+            if not session.owns(None if guild_id is None else str(guild_id)):
                 continue
             payload = self._filter_for_session(session, event, data)
             if payload is None:

@@ -1,0 +1,49 @@
+"""Prometheus metrics, in a registry of their own (no global state shared between bots/tests)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+__all__ = ["Metrics"]
+
+# Answer latency buckets: the engine takes about a millisecond; Discord round trips far more.
+_LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+
+
+class Metrics:
+    """What operators watch: decisions, errors, latency, the knowledge base."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.decisions = Counter(
+            "familyties_decisions",
+            "Replies decided, by kind (answer, suggest, legal, none)",
+            ["kind", "mode"],
+            registry=self.registry,
+        )
+        self.errors = Counter(
+            "familyties_errors",
+            "Errors while handling a command or message",
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "familyties_answer_latency_seconds",
+            "Time from receiving a question to the reply being accepted by Discord",
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.entries = Gauge(
+            "familyties_knowledge_entries",
+            "Entries in the knowledge base being served",
+            registry=self.registry,
+        )
+        self.reloads = Counter(
+            "familyties_knowledge_reloads",
+            "Knowledge reloads, by result (ok, failed)",
+            ["result"],
+            registry=self.registry,
+        )
+
+    def render(self) -> bytes:
+        """Render every metric in the Prometheus text format."""
+        return bytes(generate_latest(self.registry))
