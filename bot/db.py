@@ -238,19 +238,7 @@ class Database:
             params = (change_id,)
         query += " ORDER BY id DESC LIMIT ?"
         async with self._db.execute(query, (*params, limit)) as cursor:
-            return [
-                AuditRecord(
-                    int(r[0]),
-                    str(r[1]),
-                    str(r[2]),
-                    str(r[3]),
-                    r[4],
-                    str(r[5]),
-                    json.loads(r[6] or "{}"),
-                    json.loads(r[7] or "{}"),
-                )
-                async for r in cursor
-            ]
+            return [_audit_record(row) async for row in cursor]
 
     async def audit_after(
         self, change_id: int, *, files: Sequence[str] = (), limit: int = 10

@@ -19,6 +19,7 @@ from bot.core.decide import Mode
 from bot.core.editor import Actor, Change, EditError, ImportPreview
 from bot.core.insights import group_questions, stale_entries
 from bot.core.loader import KnowledgeError, Problem
+from bot.core.models import Entry
 from bot.core.replies import answer_for
 from bot.exts.moderation._views import ConfirmView, EntryModal, Pager, SourceModal
 from bot.ui.render import NO_PINGS, answer_embed
@@ -141,8 +142,15 @@ class KnowledgeAdmin(commands.Cog):
             allowed_mentions=NO_PINGS,
         )
 
-    def _entry_or_none(self, entry_id: str) -> Any:
-        return self.bot.store.knowledge.entries.get(entry_id)
+    async def _entry(self, interaction: discord.Interaction[Any], entry_id: str) -> Entry | None:
+        """Find an entry, or tell the moderator it does not exist."""
+        entry = self.bot.store.knowledge.entries.get(entry_id)
+        if entry is None:
+            await interaction.response.send_message(
+                f"There is no entry `{entry_id}`. Pick one from the list as you type.",
+                ephemeral=True,
+            )
+        return entry
 
     async def entry_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
@@ -199,9 +207,8 @@ class KnowledgeAdmin(commands.Cog):
     @app_commands.describe(entry="The entry to edit")
     async def edit_command(self, interaction: discord.Interaction[Any], entry: str) -> None:
         """Open the form pre-filled; saving also marks the entry as reviewed today."""
-        current = self._entry_or_none(entry)
+        current = await self._entry(interaction, entry)
         if current is None:
-            await interaction.response.send_message(f"There is no entry `{entry}`.", ephemeral=True)
             return
 
         async def submit(
@@ -231,8 +238,7 @@ class KnowledgeAdmin(commands.Cog):
     @app_commands.describe(entry="The entry to remove")
     async def remove_command(self, interaction: discord.Interaction[Any], entry: str) -> None:
         """Ask for confirmation, then remove."""
-        if self._entry_or_none(entry) is None:
-            await interaction.response.send_message(f"There is no entry `{entry}`.", ephemeral=True)
+        if await self._entry(interaction, entry) is None:
             return
 
         async def confirmed(button_interaction: discord.Interaction[Any]) -> None:
@@ -255,9 +261,8 @@ class KnowledgeAdmin(commands.Cog):
     @app_commands.describe(entry="The entry")
     async def show_command(self, interaction: discord.Interaction[Any], entry: str) -> None:
         """Show the answer card plus what moderators need to review it."""
-        current = self._entry_or_none(entry)
+        current = await self._entry(interaction, entry)
         if current is None:
-            await interaction.response.send_message(f"There is no entry `{entry}`.", ephemeral=True)
             return
         knowledge = self.bot.store.knowledge
         card = answer_embed(answer_for(current, knowledge))
