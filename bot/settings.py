@@ -58,7 +58,6 @@ class ThresholdSettings(_Section):
     margin: Annotated[float, Field(ge=0, le=100)] = _THRESHOLDS.margin
     certain: Annotated[float, Field(ge=0, le=100)] = _THRESHOLDS.certain
     suggest: Annotated[float, Field(ge=0, le=100)] = _THRESHOLDS.suggest
-    coverage: Annotated[float, Field(ge=0, le=1)] = _THRESHOLDS.coverage
     suggest_coverage: Annotated[float, Field(ge=0, le=1)] = _THRESHOLDS.suggest_coverage
 
     def to_core(self) -> Thresholds:

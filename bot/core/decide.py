@@ -37,15 +37,14 @@ class Mode(StrEnum):
 class Thresholds:
     """Scores (0-100) that separate answers from suggestions from silence."""
 
-    answer: float = 58.0  # ask mode: minimum score to answer
-    listen: float = 66.0  # listen mode: minimum score to answer unprompted
-    margin: float = 10.0  # lead over the runner-up entry needed to answer
+    answer: float = 48.0  # ask mode: minimum score to answer
+    listen: float = 60.0  # listen mode: minimum score to answer unprompted
+    margin: float = 8.0  # lead over the runner-up entry needed to answer
     certain: float = 90.0  # at or above this, the lead does not matter
-    suggest: float = 36.0  # ask mode: minimum score for a "did you mean" choice
-    # Share of the question's informative words the matched phrasing must explain: words
-    # left unexplained ("current", "member", "election") mean another question was asked.
-    coverage: float = 0.6
-    suggest_coverage: float = 0.45
+    suggest: float = 42.0  # ask mode: minimum score for a "did you mean" choice
+    # Share of the question's informative words a suggested phrasing must explain: words left
+    # unexplained ("current", "member", "election") mean another question was asked.
+    suggest_coverage: float = 0.55
     suggest_window: float = 25.0  # choices within this many points of the best
     suggestions: int = 3
     max_chars: int = 4000  # longer input is cut: no Discord message is longer
@@ -88,7 +87,6 @@ class Engine:
         clear = (
             top is not None
             and score >= needed
-            and top.coverage >= limits.coverage
             and (score - runner_up >= limits.margin or score >= limits.certain)
         )
         if verdict.legal:
