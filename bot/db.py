@@ -7,6 +7,8 @@ after the retention period.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -21,6 +23,9 @@ from typing import Any
 import aiosqlite
 
 __all__ = ["AuditRecord", "Database", "FeedbackCount", "load_hash_key"]
+
+# Queued counts are written at most this long after they happen.
+FLUSH_SECONDS = 1.0
 
 _SCHEMA = (
     # version 1
@@ -113,6 +118,9 @@ class Database:
     def __init__(self, connection: aiosqlite.Connection, hash_key: bytes) -> None:
         self._db = connection
         self._key = hash_key
+        self._events: list[tuple[str, str, str, str | None]] = []
+        self._unanswered: list[tuple[str, str]] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, data_dir: Path) -> Database:
@@ -132,7 +140,12 @@ class Database:
         return cls(connection, load_hash_key(data_dir))
 
     async def close(self) -> None:
-        """Close the connection (the WAL is checkpointed by SQLite on close)."""
+        """Write what is queued, then close (the WAL is checkpointed by SQLite on close)."""
+        if self._flusher is not None:
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+        await self.flush()
         await self._db.close()
 
     def user_hash(self, user_id: int) -> str:
@@ -140,17 +153,38 @@ class Database:
         return hmac.new(self._key, str(user_id).encode(), hashlib.sha256).hexdigest()[:32]
 
     async def record_event(self, kind: str, mode: str, entry_id: str | None) -> None:
-        """Count one decision; no text, no user."""
-        await self._db.execute(
-            "INSERT INTO events (at, kind, mode, entry_id) VALUES (?, ?, ?, ?)",
-            (_now(), kind, mode, entry_id),
-        )
-        await self._db.commit()
+        """Count one decision; no text, no user. Written in batches (see `flush`)."""
+        self._events.append((_now(), kind, mode, entry_id))
+        self._flush_soon()
 
     async def record_unanswered(self, question: str) -> None:
         """Keep an unanswered question so moderators see what to add (never a legal one)."""
-        await self._db.execute(
-            "INSERT INTO unanswered (at, question) VALUES (?, ?)", (_now(), question[:500])
+        self._unanswered.append((_now(), question[:500]))
+        self._flush_soon()
+
+    def _flush_soon(self) -> None:
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_later(), name="familyties-db-flush")
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(FLUSH_SECONDS)
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Write queued counts and questions in one transaction.
+
+        Per-message commits would cost every answer an fsync; counts tolerate a second's delay
+        (and a crash loses at most that second). Feedback and the audit log are never queued.
+        """
+        events, self._events = self._events, []
+        unanswered, self._unanswered = self._unanswered, []
+        if not events and not unanswered:
+            return
+        await self._db.executemany(
+            "INSERT INTO events (at, kind, mode, entry_id) VALUES (?, ?, ?, ?)", events
+        )
+        await self._db.executemany(
+            "INSERT INTO unanswered (at, question) VALUES (?, ?)", unanswered
         )
         await self._db.commit()
 
@@ -168,6 +202,7 @@ class Database:
 
     async def event_counts(self, days: float) -> dict[str, int]:
         """Decisions by kind over the last `days` days."""
+        await self.flush()
         async with self._db.execute(
             "SELECT kind, COUNT(*) FROM events WHERE at >= ? GROUP BY kind", (_since(days),)
         ) as cursor:
@@ -184,6 +219,7 @@ class Database:
 
     async def unanswered_questions(self, days: float) -> list[str]:
         """Unanswered questions of the last `days` days, newest first."""
+        await self.flush()
         async with self._db.execute(
             "SELECT question FROM unanswered WHERE at >= ? ORDER BY at DESC, id DESC",
             (_since(days),),

@@ -16,45 +16,64 @@ __all__ = ["STOPWORDS", "content", "normalize", "sentences", "stem", "tokens"]
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
 
-# Order matters: irregular forms before the generic suffix rules.
-_CONTRACTIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), replacement)
-    for pattern, replacement in (
-        (r"\bcan'?t\b", "can not"),
-        (r"\bwon'?t\b", "will not"),
-        (r"\bain'?t\b", "is not"),
-        (r"\b(\w+)n't\b", r"\1 not"),
-        (r"\b(it|what|that|who|where|how|there|here|he|she|when|why)'s\b", r"\1 is"),
-        (r"\blet's\b", "let us"),
-        (r"\b(\w+)'re\b", r"\1 are"),
-        (r"\b(\w+)'ve\b", r"\1 have"),
-        (r"\b(\w+)'ll\b", r"\1 will"),
-        (r"\b(\w+)'d\b", r"\1 would"),
-        (r"\bi'm\b", "i am"),
-        (r"\b(\w+)'s\b", r"\1"),  # possessive: "boyfriend's visa" -> "boyfriend visa"
-        (r"\b(\w+)s'(?=\s|$)", r"\1s"),
-    )
+# Contractions, expanded in one pass: irregular forms first, then by suffix.
+_IRREGULAR = {
+    "can't": "can not",
+    "cant": "can not",
+    "won't": "will not",
+    "wont": "will not",
+    "ain't": "is not",
+    "aint": "is not",
+    "let's": "let us",
+}
+_SUFFIXES = {"re": "are", "ve": "have", "ll": "will", "d": "would", "m": "am"}
+_IS_WORDS = frozenset(
+    ["it", "what", "that", "who", "where", "how", "there", "here", "he", "she", "when", "why"]
 )
+_CONTRACTION = re.compile(r"\b(?:can'?t|won'?t|ain'?t|(\w+)'(t|s|re|ve|ll|d|m))\b")
+
+
+def _expand(match: re.Match[str]) -> str:
+    whole, word, suffix = match.group(0), match.group(1), match.group(2)
+    if whole in _IRREGULAR:
+        return _IRREGULAR[whole]
+    if suffix == "t":
+        return f"{word[:-1]} not" if word.endswith("n") else whole
+    if suffix == "s":  # "what's" -> "what is"; a possessive loses its 's
+        return f"{word} is" if word in _IS_WORDS else word
+    return f"{word} {_SUFFIXES[suffix]}"
+
+
 # "U.S." must survive punctuation stripping without becoming the pronoun "us".
 _US = re.compile(r"\bu\.\s?s\.?(?:\s?a\.?)?(?=\W|$)")
 # Abbreviations and spellings chat uses for words the knowledge base writes out in full.
-_LEXICON: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(rf"\b(?:{pattern})\b"), replacement)
-    for pattern, replacement in (
-        (r"greencard|green cards|gc", "green card"),
-        (r"admin|admins|administrations", "administration"),
-        (r"govt|gov|goverment", "government"),
-        (r"bf", "boyfriend"),
-        (r"gf", "girlfriend"),
-        (r"potus", "president"),
-        (r"thru", "through"),
-        (r"pls|plz", "please"),
-        (r"ppl", "people"),
-        (r"bc|cuz|coz", "because"),
-        (r"dept", "department"),
-        (r"immigrations", "immigration"),
-        (r"lgbtq?\+?|glbt", "lgbt"),
-    )
+_LEXICON = {
+    "greencard": "green card",
+    "green cards": "green card",
+    "gc": "green card",
+    "admin": "administration",
+    "admins": "administration",
+    "administrations": "administration",
+    "govt": "government",
+    "gov": "government",
+    "goverment": "government",
+    "bf": "boyfriend",
+    "gf": "girlfriend",
+    "potus": "president",
+    "thru": "through",
+    "pls": "please",
+    "plz": "please",
+    "ppl": "people",
+    "bc": "because",
+    "cuz": "because",
+    "coz": "because",
+    "dept": "department",
+    "immigrations": "immigration",
+    "lgbtq": "lgbt",
+    "glbt": "lgbt",
+}
+_LEXICON_WORDS = re.compile(
+    r"\b(?:" + "|".join(sorted(map(re.escape, _LEXICON), key=len, reverse=True)) + r")\b"
 )
 _ACRONYM = re.compile(r"\b(?:[a-z]\.){2,}[a-z]?\b")
 _THOUSANDS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
@@ -82,18 +101,16 @@ STOPWORDS: frozenset[str] = frozenset(
 )
 
 
+@lru_cache(maxsize=4096)
 def normalize(text: str) -> str:
     """Return the comparable form: NFKC, casefolded, contractions expanded, words only."""
     text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).casefold()
     text = _US.sub(" usa ", text)
     text = _ACRONYM.sub(lambda m: m.group().replace(".", ""), text)
     text = _THOUSANDS.sub("", text)
-    for pattern, replacement in _CONTRACTIONS:
-        text = pattern.sub(replacement, text)
+    text = _CONTRACTION.sub(_expand, text)
     text = " ".join(_NON_WORD.sub(" ", text).split())
-    for pattern, replacement in _LEXICON:
-        text = pattern.sub(replacement, text)
-    return text
+    return _LEXICON_WORDS.sub(lambda match: _LEXICON[match.group(0)], text)
 
 
 _STEMMER = snowballstemmer.stemmer("english")

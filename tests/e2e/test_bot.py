@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -258,7 +257,7 @@ async def test_legal_text_is_never_stored(env: Env) -> None:
     secret = "my husband overstayed his visa and has a hearing on march 3, what should we do?"
     message = await env.fake.message_create("help", "alice", secret)
     await env.reply_to(message)
-    await asyncio.sleep(0.05)
+    await env.bot.db.flush()
     database = (env.data_dir / "familyties.sqlite3").read_bytes()
     assert b"overstayed" not in database and b"march 3" not in database
     wal = env.data_dir / "familyties.sqlite3-wal"
