@@ -57,6 +57,14 @@ class Answers(commands.Cog):
             return channel.parent_id in configured
         return any(c.id in configured or getattr(c, "name", None) in configured for c in candidates)
 
+    def _may_be_command(self, content: str) -> bool:
+        """Cheap pre-check before discord.py parses a message as a command."""
+        assert self.bot.user is not None  # noqa: S101 - only called once connected
+        user_id = self.bot.user.id
+        return content.startswith(
+            (self.bot.settings.command_prefix, f"<@{user_id}>", f"<@!{user_id}>")
+        )
+
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         """Answer DMs, mentions, and question-like messages in help channels."""
@@ -71,7 +79,7 @@ class Answers(commands.Cog):
             mode = Mode.LISTEN
         else:
             return
-        if (await self.bot.get_context(message)).valid:
+        if self._may_be_command(message.content) and (await self.bot.get_context(message)).valid:
             return  # a command (`!ask`, `@bot ask`) answers it
         text = question_text(message.content)
         if not text or not self._first_time(message.id):
