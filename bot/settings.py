@@ -111,6 +111,7 @@ _ENV = {
     "FAMILYTIES_KNOWLEDGE": "knowledge_dir",
     "FAMILYTIES_DATA": "data_dir",
     "FAMILYTIES_HEALTH_PORT": "health_port",
+    "FAMILYTIES_HEALTH_HOST": "health_host",
     "FAMILYTIES_LOG_FORMAT": "log_format",
 }
 

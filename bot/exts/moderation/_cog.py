@@ -116,6 +116,15 @@ class KnowledgeAdmin(commands.Cog):
         except EditError as error:
             await interaction.followup.send(f"Not saved: {error}", ephemeral=True)
             return
+        except PermissionError:
+            log.exception("knowledge folder %s is not writable", self.bot.store.directory)
+            await interaction.followup.send(
+                "Not saved: the bot can't write its knowledge folder (it is read-only here). "
+                "An operator must point it at a writable copy: see the README, "
+                "\u201cContainer image\u201d.",
+                ephemeral=True,
+            )
+            return
         log.info("kb change #%d %s entry=%s", change.id, change.command, change.entry_id)
         await interaction.followup.send(
             f"Saved as change #{change.id}: {change.summary}\n(`/kb undo {change.id}` reverts it.)",
