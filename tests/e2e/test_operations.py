@@ -135,19 +135,19 @@ class BotProcess:
 
 
 async def start_bot_process(
-    fake: FakeDiscord, tmp_path: Path, name: str, knowledge: Path, shard: int
+    fake: FakeDiscord, tmp_path: Path, name: str, knowledge: Path, shard: int | None
 ) -> BotProcess:
+    shards = {} if shard is None else {"shard_count": 2, "shard_ids": [shard]}
     config = tmp_path / f"{name}.yaml"
     config.write_text(
         yaml.safe_dump(
             {
+                **shards,
                 "knowledge_dir": str(knowledge),
                 "data_dir": str(tmp_path / "data"),  # one database shared by both processes
                 "help_channels": ["help"],
                 "moderator_roles": ["Moderator"],
                 "health_port": 0,
-                "shard_count": 2,
-                "shard_ids": [shard],
                 "cooldowns": {"per_user_seconds": 0, "per_channel_entry_seconds": 0},
             }
         )
@@ -179,9 +179,12 @@ async def start_bot_process(
 
     bot = BotProcess(process, log)
     bot.pump = asyncio.create_task(pump())  # type: ignore[attr-defined]
-    match = await bot.wait_for_log(r"health endpoint on http://127\.0\.0\.1:(\d+)/healthz")
-    bot.health_port = int(match.group(1))
     await bot.wait_for_log(r"Connected as")
+    # The last endpoint started is the live one (a restart without an intent starts another).
+    ports = [
+        re.findall(r"health endpoint on http://127\.0\.0\.1:(\d+)/healthz", line) for line in log
+    ]
+    bot.health_port = int([p for found in ports for p in found][-1])
     return bot
 
 
@@ -254,3 +257,40 @@ async def test_sigterm_shuts_down_gracefully(
     first.process.send_signal(signal.SIGTERM)
     assert await asyncio.wait_for(first.process.wait(), 15) == 0
     await first.wait_for_log(r"Stopping: finishing replies in flight")
+
+
+async def test_without_the_message_content_intent_the_bot_restarts_without_it(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    fake_discord.allowed_privileged_intents = 0  # the portal's switch is off
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", knowledge)
+    bot = await start_bot_process(fake_discord, tmp_path, "solo", knowledge, None)
+    try:
+        await bot.wait_for_log(r"restarting without it")
+        await bot.wait_for_log(r"passive listening in help channels is off")
+        assert [close.code for close in fake_discord.gateway_closes][:1] == [4014]
+        passive = await fake_discord.message_create("help", "alice", "what is DOMA?")
+        mention = await fake_discord.message_create(
+            "help", "alice", "what is DOMA?", mentions_bot=True
+        )
+        reply = await fake_discord.wait_for_request(
+            "POST",
+            MESSAGES,
+            lambda r: (
+                str((r.json or {}).get("message_reference", {}).get("message_id")) == mention["id"]
+            ),
+            timeout=10,
+        )
+        assert reply.json["embeds"]
+        assert not fake_discord.requests_matching(
+            "POST",
+            MESSAGES,
+            lambda r: (
+                str((r.json or {}).get("message_reference", {}).get("message_id")) == passive["id"]
+            ),
+        )
+    finally:
+        bot.process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(bot.process.wait(), 15) == 0
+        await bot.pump  # type: ignore[attr-defined]
