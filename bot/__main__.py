@@ -7,9 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.paths import DEFAULT_KNOWLEDGE_DIR
-
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+from bot.paths import DEFAULT_KNOWLEDGE_DIR, EXIT_INVALID, EXIT_OK
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -11,11 +11,10 @@ from typing import TextIO
 from bot.core.decide import Engine, Mode
 from bot.core.loader import KnowledgeError, load_knowledge
 from bot.core.replies import Organization, Reply, compose
+from bot.paths import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from bot.settings import Settings, SettingsError, load_settings
 
 __all__ = ["ConsoleBot", "reply_json", "run_ask", "run_chat"]
-
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 
 class ConsoleBot:

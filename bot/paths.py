@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["DEFAULT_KNOWLEDGE_DIR"]
+__all__ = ["DEFAULT_KNOWLEDGE_DIR", "EXIT_INVALID", "EXIT_OK", "EXIT_USAGE"]
+
+# Exit codes of every subcommand: 1 for invalid knowledge, 2 for a usage or configuration error.
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 # An editable install or a checkout keeps knowledge/ beside the package; an installed copy
 # (the container) is told where it is through FAMILYTIES_KNOWLEDGE.

@@ -17,12 +17,12 @@ from bot.core.loader import KnowledgeError
 from bot.core.store import KnowledgeStore
 from bot.db import Database
 from bot.log import setup_logging
+from bot.paths import EXIT_OK, EXIT_USAGE
 from bot.settings import Settings, SettingsError, load_settings
 
 __all__ = ["run_bot", "serve"]
 
 log = logging.getLogger(__name__)
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def run_bot(config: Path | None) -> int:

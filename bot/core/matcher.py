@@ -12,7 +12,6 @@ arrays, so a query costs a few array operations over the postings of its own wor
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -263,10 +262,6 @@ class Matcher:
         if found[2] >= len(self._surface_words):
             return _STOPWORD, 1.0  # a misspelt stop word ("wht" -> "what")
         return self._vocabulary[self._surface_stems[found[2]]], found[1] / 100.0
-
-    def entry_ids(self) -> Iterable[str]:
-        """Every indexed entry id, in knowledge-base order."""
-        return iter(self._entry_ids)
 
 
 _UNKNOWN, _STOPWORD = -1, -2
