@@ -30,8 +30,10 @@ __all__ = ["Match", "Matcher"]
 _TOKEN_SHARE = 0.85
 # How many entries get the (more expensive) character-level re-rank.
 _RERANK = 24
-# Messages longer than this are also searched question by question.
+# Messages longer than this are also searched question by question (at most this many, so a
+# wall of text costs a bounded time).
 _LONG_MESSAGE = 80
+_MAX_SENTENCES = 8
 # Share of the word score from the entry as a whole: how consistently its phrasings cover the
 # question. An entry *about* a concept repeats it; one that mentions it once is less likely.
 _CENTRALITY_SHARE = 0.2
@@ -156,7 +158,8 @@ class Matcher:
         """
         parts = [text]
         if len(text) > _LONG_MESSAGE:
-            parts += [part for part in sentences(text) if looks_like_question(part)]
+            questions = [part for part in sentences(text) if looks_like_question(part)]
+            parts += questions[:_MAX_SENTENCES]
         best: dict[str, Match] = {}
         for part in dict.fromkeys(parts):
             for match in self._search_one(part, limit=limit):
