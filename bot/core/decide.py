@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.core.matcher import Match, Matcher
-from bot.core.models import KnowledgeBase
+from bot.core.models import KnowledgeBase, paused_gc
 from bot.core.triage import looks_like_question, triage
 
 __all__ = ["Decision", "Engine", "Kind", "Mode", "Thresholds"]
@@ -68,7 +68,8 @@ class Engine:
     def __init__(self, knowledge: KnowledgeBase, thresholds: Thresholds | None = None) -> None:
         self.knowledge = knowledge
         self.thresholds = thresholds or Thresholds()
-        self.matcher = Matcher(knowledge)
+        with paused_gc():
+            self.matcher = Matcher(knowledge)
 
     def decide(self, text: str, mode: Mode = Mode.ASK) -> Decision:
         """Decide what to do with one message."""

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from rapidfuzz import process
 
-from bot.core.models import ANSWER_MAX_CHARS, MIN_ASKS, Entry, KnowledgeBase, Source
+from bot.core.models import ANSWER_MAX_CHARS, MIN_ASKS, Entry, KnowledgeBase, Source, paused_gc
 from bot.core.normalize import normalize
 
 __all__ = [
@@ -105,6 +105,11 @@ def parse_knowledge(files: Mapping[str, str]) -> KnowledgeBase:
 
     Working on texts lets moderator edits be validated before anything touches the disk.
     """
+    with paused_gc():
+        return _parse(files)
+
+
+def _parse(files: Mapping[str, str]) -> KnowledgeBase:
     checker = _Checker()
     documents = {name: checker.parse_yaml(name, text) for name, text in files.items()}
     if SOURCES_FILE not in files:

@@ -11,6 +11,7 @@ arrays, so a query costs a few array operations over the postings of its own wor
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -182,15 +183,14 @@ class Matcher:
         coverage = shared / query.total_weight
         overlap = _overlap_score(coverage, shared_idf / self._phrasing_weight[phrasings])
         # Per entry: its best phrasing, how consistently its phrasings cover the question,
-        # and how much of the question its whole text (answer included) covers.
+        # and how much of the question its whole text (answer included) covers. Phrasings are
+        # numbered entry by entry, so the hits come grouped by entry: reduce, don't sort.
         owners = np.searchsorted(entries_hit, self._phrasing_entry[phrasings])
-        order = np.argsort(overlap, kind="stable")
+        starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]]) if owners.size else owners
+        ends = np.r_[starts[1:], owners.size]
         best_overlap = np.zeros(entries_hit.size)
-        best_overlap[owners[order]] = overlap[order]
-        best_phrasing = self._entry_first[entries_hit].copy()
-        best_phrasing[owners[order]] = phrasings[order]
-        best_coverage = np.zeros(entries_hit.size)
-        best_coverage[owners[order]] = coverage[order]
+        if owners.size:
+            best_overlap[owners[starts]] = np.maximum.reduceat(overlap, starts)
         centrality = (
             np.bincount(owners, weights=coverage, minlength=entries_hit.size).astype(np.float64)
             / self._entry_phrasings[entries_hit]
@@ -200,8 +200,20 @@ class Matcher:
             + _CENTRALITY_SHARE * centrality
             + (1 - _PHRASING_SHARE - _CENTRALITY_SHARE) * entry_shared / query.total_weight
         )
-        top = np.argsort(-scores, kind="stable")[:_RERANK]
-        chosen = best_phrasing[top]
+        top = _top(scores, _RERANK)
+        group_of = dict(zip(owners[starts].tolist(), range(starts.size), strict=True))
+        chosen = np.empty(top.size, dtype=np.int64)
+        chosen_coverage = np.zeros(top.size)
+        for rank, entry in enumerate(top.tolist()):
+            group = group_of.get(entry)
+            if group is None:  # reached through its answer text only: show its question
+                chosen[rank] = self._entry_first[entries_hit[entry]]
+                continue
+            start, end = int(starts[group]), int(ends[group])
+            # The best phrasing; among equals the last, as a stable ascending sort would give.
+            best = end - 1 - int(np.argmax(overlap[start:end][::-1]))
+            chosen[rank] = phrasings[best]
+            chosen_coverage[rank] = coverage[best]
         similarity = process.cdist(
             [content(query.normalized)],
             [self._content[i] for i in chosen],
@@ -215,7 +227,7 @@ class Matcher:
                 entry_id=self._entry_ids[entries_hit[top[i]]],
                 score=round(float(final[i]), 1),
                 phrasing=self._phrasings[chosen[i]],
-                coverage=round(float(best_coverage[top[i]]), 3),
+                coverage=round(float(chosen_coverage[i]), 3),
             )
             for i in ranked
         ]
@@ -282,18 +294,33 @@ def _rarity(word: str) -> float:
 _TYPO_STOPWORDS = tuple(sorted(word for word in STOPWORDS if len(word) >= _MIN_TYPO_LENGTH))
 
 
+def _top(scores: npt.NDArray[np.float64], count: int) -> npt.NDArray[np.int64]:
+    """Return the indices of the `count` best scores, best first, ties by index."""
+    if scores.size > count:
+        candidates = np.argpartition(-scores, count - 1)[:count]
+        # argpartition may cut through a tie at the boundary: take every equal score along.
+        cutoff = scores[candidates].min()
+        candidates = np.flatnonzero(scores >= cutoff)
+    else:
+        candidates = np.arange(scores.size)
+    ordered = candidates[np.lexsort((candidates, -scores[candidates]))]
+    return ordered[:count].astype(np.int64)
+
+
 class _Postings:
     """Token -> item ids in CSR form, for summing a query's shared weight per item."""
 
     def __init__(self, items: list[list[int]], vocabulary_size: int) -> None:
-        pairs = sorted((token, item) for item, tokens in enumerate(items) for token in tokens)
-        counts = np.bincount(
-            np.fromiter((t for t, _ in pairs), dtype=np.int64, count=len(pairs)),
-            minlength=vocabulary_size,
+        lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
+        tokens = np.fromiter(
+            itertools.chain.from_iterable(items), dtype=np.int64, count=int(lengths.sum())
         )
+        owners = np.repeat(np.arange(len(items), dtype=np.int64), lengths)
+        counts = np.bincount(tokens, minlength=vocabulary_size)
         self._size = len(items)
         self._start = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-        self._items = np.fromiter((i for _, i in pairs), dtype=np.int64, count=len(pairs))
+        # Grouped by token, items ascending within a token (the stable sort keeps their order).
+        self._items = owners[np.argsort(tokens, kind="stable")]
 
     def accumulate(
         self, token_ids: npt.NDArray[np.int64], *weights: npt.NDArray[np.float64]
