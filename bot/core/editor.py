@@ -19,9 +19,7 @@ import copy
 import datetime as dt
 import difflib
 import fcntl
-import hashlib
 import io
-import json
 import logging
 import os
 import re
@@ -39,7 +37,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 
 from bot.core.loader import SOURCES_FILE, KnowledgeError, Problem, parse_knowledge
 from bot.core.models import Entry, KnowledgeBase, Source
-from bot.core.store import Diff, KnowledgeStore
+from bot.core.store import Diff, KnowledgeStore, fingerprint
 from bot.db import AuditRecord, Database
 
 __all__ = [
@@ -295,7 +293,7 @@ class KnowledgeEditor:
             diff=diff,
             problems=problems,
             diff_text=_diff_text({name: before}, {name: text}),
-            base=_fingerprint(files),
+            base=fingerprint(files),
         )
 
     async def apply_import(self, actor: Actor, preview: ImportPreview) -> Change:
@@ -303,7 +301,7 @@ class KnowledgeEditor:
         _check_name(preview.name)
         async with self._locked():
             files = await asyncio.to_thread(_read_files, self.directory)
-            if _fingerprint(files) != preview.base:
+            if fingerprint(files) != preview.base:
                 raise EditError(
                     "The knowledge files changed since this preview (another change was saved). "
                     "Preview the import again, check it, then apply it."
@@ -564,11 +562,6 @@ def _fsync_directory(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _fingerprint(files: Mapping[str, str]) -> str:
-    data = json.dumps(sorted(files.items()), ensure_ascii=False).encode("utf-8")
-    return hashlib.sha256(data).hexdigest()
 
 
 def _diff_text(

@@ -7,6 +7,7 @@ store keeps serving the engine it had.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from bot.core.decide import Engine, Thresholds
 from bot.core.loader import parse_knowledge, read_knowledge_files
 from bot.core.models import KnowledgeBase
 
-__all__ = ["Diff", "KnowledgeStore"]
+__all__ = ["Diff", "KnowledgeStore", "fingerprint"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +66,7 @@ class KnowledgeStore:
         self.thresholds = thresholds or Thresholds()
         files = read_knowledge_files(directory)
         self._engine = Engine(parse_knowledge(files), self.thresholds)
-        self._fingerprint: str | None = _fingerprint(files)
+        self._fingerprint: str | None = fingerprint(files)
         self.last_reload_ok = True
 
     @property
@@ -85,8 +86,8 @@ class KnowledgeStore:
         (a watcher sees its own process's writes too).
         """
         files = read_knowledge_files(self.directory)
-        fingerprint = _fingerprint(files)
-        if only_if_changed and fingerprint == self._fingerprint:
+        current = fingerprint(files)
+        if only_if_changed and current == self._fingerprint:
             return Diff()
         try:
             knowledge = parse_knowledge(files)
@@ -94,7 +95,7 @@ class KnowledgeStore:
             self.last_reload_ok = False
             raise
         diff = self.replace(knowledge)
-        self._fingerprint = fingerprint
+        self._fingerprint = current
         return diff
 
     def replace(self, knowledge: KnowledgeBase) -> Diff:
@@ -107,7 +108,8 @@ class KnowledgeStore:
         return diff
 
 
-def _fingerprint(files: dict[str, str]) -> str:
+def fingerprint(files: Mapping[str, str]) -> str:
+    """Identify a set of knowledge file texts (to notice whether anything changed)."""
     digest = hashlib.sha256()
     for name, text in sorted(files.items()):
         digest.update(name.encode() + b"\0" + text.encode() + b"\0")
