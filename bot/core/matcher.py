@@ -31,6 +31,8 @@ __all__ = ["Match", "Matcher"]
 _TOKEN_SHARE = 0.85
 # How many entries get the (more expensive) character-level re-rank.
 _RERANK = 24
+# How many entries the cheap first stage passes to phrasing-level scoring.
+_FIRST_STAGE = 256
 # Messages longer than this are also searched question by question (at most this many, so a
 # wall of text costs a bounded time).
 _LONG_MESSAGE = 80
@@ -126,14 +128,14 @@ class Matcher:
 
         self._phrasing_entry = np.asarray(phrasing_entry, dtype=np.int64)
         self._entry_first = np.asarray(entry_first, dtype=np.int64)
-        self._entry_phrasings = np.bincount(self._phrasing_entry, minlength=entries).astype(
-            np.float64
-        )
+        self._entry_phrasings_int = np.bincount(self._phrasing_entry, minlength=entries)
+        self._entry_phrasings = self._entry_phrasings_int.astype(np.float64)
         self._phrasing_weight = np.asarray(
             [float(self._idf[ids].sum()) for ids in phrasing_tokens], dtype=np.float64
         )
-        self._phrasing_postings = _Postings(phrasing_tokens, vocabulary_size)
+        self._phrasing_tokens = _Forward(phrasing_tokens)
         self._entry_postings = _Postings(entry_docs, vocabulary_size)
+        self._vocabulary_size = vocabulary_size
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
 
     def _index_words(self, normalized: str) -> list[int]:
@@ -172,14 +174,27 @@ class Matcher:
         query = self._query(text)
         if not query.token_ids.size or query.total_weight <= 0:
             return []
-        phrasings, (shared, shared_idf) = self._phrasing_postings.accumulate(
-            query.token_ids, query.token_weights, query.phrasing_weights
-        )
+        # Stage 1: entries by how much of the question their whole text covers (cheap, one
+        # posting per entry and word); keep the best few hundred.
         entries_hit, (entry_shared,) = self._entry_postings.accumulate(
             query.token_ids, query.token_weights
         )
         if not entries_hit.size:
             return []
+        if entries_hit.size > _FIRST_STAGE:
+            keep = np.sort(np.argpartition(-entry_shared, _FIRST_STAGE - 1)[:_FIRST_STAGE])
+            entries_hit, entry_shared = entries_hit[keep], entry_shared[keep]
+        # Stage 2: the phrasings of those entries that share a word with the question.
+        candidates = _ranges(self._entry_first[entries_hit], self._entry_phrasings_int[entries_hit])
+        question_weight = np.zeros(self._vocabulary_size)
+        question_weight[query.token_ids] = query.token_weights
+        phrasing_weight = np.zeros(self._vocabulary_size)
+        phrasing_weight[query.token_ids] = query.phrasing_weights
+        shared_all, shared_idf_all = self._phrasing_tokens.sum(
+            candidates, question_weight, phrasing_weight
+        )
+        hit = shared_all > 0
+        phrasings, shared, shared_idf = candidates[hit], shared_all[hit], shared_idf_all[hit]
         coverage = shared / query.total_weight
         overlap = _overlap_score(coverage, shared_idf / self._phrasing_weight[phrasings])
         # Per entry: its best phrasing, how consistently its phrasings cover the question,
@@ -305,6 +320,36 @@ def _top(scores: npt.NDArray[np.float64], count: int) -> npt.NDArray[np.int64]:
         candidates = np.arange(scores.size)
     ordered = candidates[np.lexsort((candidates, -scores[candidates]))]
     return ordered[:count].astype(np.int64)
+
+
+def _ranges(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Concatenate the integer ranges [start, start + length), vectorised."""
+    total = int(lengths.sum())
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    return offsets + np.arange(total, dtype=np.int64)
+
+
+class _Forward:
+    """Item -> tokens in CSR form, for summing word weights over a chosen set of items."""
+
+    def __init__(self, items: list[list[int]]) -> None:
+        lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
+        self._start = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+        self._tokens = np.fromiter(
+            itertools.chain.from_iterable(items), dtype=np.int32, count=int(lengths.sum())
+        )
+
+    def sum(
+        self, items: npt.NDArray[np.int64], *weights: npt.NDArray[np.float64]
+    ) -> list[npt.NDArray[np.float64]]:
+        """For each item, the sum of each weight table over its tokens."""
+        lengths = self._start[items + 1] - self._start[items]
+        tokens = self._tokens[_ranges(self._start[items], lengths)]
+        owner = np.repeat(np.arange(items.size), lengths)
+        return [
+            np.bincount(owner, weights=table[tokens], minlength=items.size).astype(np.float64)
+            for table in weights
+        ]
 
 
 class _Postings:
