@@ -201,11 +201,20 @@ class Matcher:
         # and how much of the question its whole text (answer included) covers. Phrasings are
         # numbered entry by entry, so the hits come grouped by entry: reduce, don't sort.
         owners = np.searchsorted(entries_hit, self._phrasing_entry[phrasings])
-        starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]]) if owners.size else owners
-        ends = np.r_[starts[1:], owners.size]
         best_overlap = np.zeros(entries_hit.size)
+        best_phrasing = self._entry_first[entries_hit]  # entries found only via their answer
+        best_coverage = np.zeros(entries_hit.size)
         if owners.size:
-            best_overlap[owners[starts]] = np.maximum.reduceat(overlap, starts)
+            starts = np.flatnonzero(np.concatenate(([True], owners[1:] != owners[:-1])))
+            group_best = np.maximum.reduceat(overlap, starts)
+            sizes = np.diff(np.append(starts, owners.size))
+            # Each entry's best phrasing; among equals the last (as a stable sort would give).
+            at_best = np.where(overlap == np.repeat(group_best, sizes), np.arange(owners.size), -1)
+            best = np.maximum.reduceat(at_best, starts)
+            entries = owners[starts]
+            best_overlap[entries] = group_best
+            best_phrasing[entries] = phrasings[best]
+            best_coverage[entries] = coverage[best]
         centrality = (
             np.bincount(owners, weights=coverage, minlength=entries_hit.size).astype(np.float64)
             / self._entry_phrasings[entries_hit]
@@ -216,19 +225,8 @@ class Matcher:
             + (1 - _PHRASING_SHARE - _CENTRALITY_SHARE) * entry_shared / query.total_weight
         )
         top = _top(scores, _RERANK)
-        group_of = dict(zip(owners[starts].tolist(), range(starts.size), strict=True))
-        chosen = np.empty(top.size, dtype=np.int64)
-        chosen_coverage = np.zeros(top.size)
-        for rank, entry in enumerate(top.tolist()):
-            group = group_of.get(entry)
-            if group is None:  # reached through its answer text only: show its question
-                chosen[rank] = self._entry_first[entries_hit[entry]]
-                continue
-            start, end = int(starts[group]), int(ends[group])
-            # The best phrasing; among equals the last, as a stable ascending sort would give.
-            best = end - 1 - int(np.argmax(overlap[start:end][::-1]))
-            chosen[rank] = phrasings[best]
-            chosen_coverage[rank] = coverage[best]
+        chosen = best_phrasing[top]
+        chosen_coverage = best_coverage[top]
         similarity = process.cdist(
             [content(query.normalized)],
             [self._content[i] for i in chosen],
