@@ -35,7 +35,13 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from bot.core.loader import SOURCES_FILE, KnowledgeError, Problem, parse_knowledge
+from bot.core.loader import (
+    SOURCES_FILE,
+    KnowledgeError,
+    Problem,
+    parse_knowledge,
+    read_knowledge_files,
+)
 from bot.core.models import Entry, KnowledgeBase, Source
 from bot.core.store import Diff, KnowledgeStore, fingerprint
 from bot.db import AuditRecord, Database
@@ -334,7 +340,8 @@ class KnowledgeEditor:
     async def export(self) -> dict[str, bytes]:
         """Return the knowledge files as they are on disk (name -> bytes), for attachments."""
         async with self._locked():
-            return await asyncio.to_thread(_read_bytes, self.directory)
+            files = await asyncio.to_thread(read_knowledge_files, self.directory)
+            return {name: text.encode("utf-8") for name, text in files.items()}
 
     async def _commit(
         self, actor: Actor, command: str, build: Callable[[Mapping[str, str]], _Plan]
@@ -356,7 +363,7 @@ class KnowledgeEditor:
         knowledge = await asyncio.to_thread(parse_knowledge, new_files)
         before = {name: files.get(name) for name in after}
         # Once writing starts, a cancelled caller must not let go of the locks half-way.
-        return await _finish(self._save(actor, command, plan, knowledge, before, after))
+        return await _finish(self._save(actor, command, plan, knowledge, new_files, before, after))
 
     async def _save(
         self,
@@ -364,13 +371,14 @@ class KnowledgeEditor:
         command: str,
         plan: _Plan,
         knowledge: KnowledgeBase,
+        files: Mapping[str, str],
         before: dict[str, str | None],
         after: dict[str, str | None],
     ) -> Change:
         """Write, swap and audit a validated change."""
         await asyncio.to_thread(_write_files, self.directory, after, before)
         # Building the engine takes a while; the swap itself is one assignment.
-        diff = await asyncio.to_thread(self.store.replace, knowledge)
+        diff = await asyncio.to_thread(self.store.replace, knowledge, files)
         summary = f"{plan.summary}: {diff.summary()}" if plan.with_diff else plan.summary
         change_id = await self.database.add_audit(
             actor_id=actor.id,
@@ -471,35 +479,10 @@ async def _flock(fd: int) -> None:
 # --- Reading and writing files -------------------------------------------------------------
 
 
-def _knowledge_paths(directory: Path) -> list[Path]:
-    """List the files the loader reads (see read_knowledge_files)."""
-    return sorted(path for pattern in ("*.yaml", "*.yml") for path in directory.rglob(pattern))
-
-
-def _read_bytes(directory: Path) -> dict[str, bytes]:
-    if not directory.is_dir():
-        raise KnowledgeError(
-            [Problem(str(directory), 0, "is not a folder", "Point to the knowledge/ folder.")]
-        )
-    return {
-        path.relative_to(directory).as_posix(): path.read_bytes()
-        for path in _knowledge_paths(directory)
-    }
-
-
 def _read_files(directory: Path) -> dict[str, str]:
-    """Read the knowledge files exactly (no newline translation), so undo can restore bytes."""
+    """Clear temp files left by a crash, then read the knowledge files exactly."""
     _sweep(directory)
-    texts: dict[str, str] = {}
-    problems: list[Problem] = []
-    for name, data in _read_bytes(directory).items():
-        try:
-            texts[name] = data.decode("utf-8")
-        except UnicodeDecodeError:
-            problems.append(Problem(name, 0, "is not UTF-8 text", "Save the file as UTF-8."))
-    if problems:
-        raise KnowledgeError(problems)
-    return texts
+    return read_knowledge_files(directory)
 
 
 def _sweep(directory: Path) -> None:

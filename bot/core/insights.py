@@ -24,7 +24,6 @@ class QuestionGroup:
 
     example: str
     count: int
-    variants: tuple[str, ...]
 
 
 def group_questions(
@@ -52,7 +51,7 @@ def group_questions(
         unassigned[members] = False
         wordings = [questions[int(i)] for i in members]
         example = max(set(wordings), key=lambda text: (wordings.count(text), -len(text)))
-        groups.append(QuestionGroup(example, len(members), tuple(dict.fromkeys(wordings))))
+        groups.append(QuestionGroup(example, len(members)))
     return sorted(groups, key=lambda group: (-group.count, group.example))
 
 

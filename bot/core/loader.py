@@ -86,13 +86,26 @@ class KnowledgeError(Exception):
 
 
 def read_knowledge_files(directory: Path) -> dict[str, str]:
-    """Read every YAML file under `directory`, keyed by path relative to it."""
+    """Read every YAML file under `directory` exactly, keyed by path relative to it.
+
+    Exactly: bytes decoded as UTF-8 with newlines kept, so an edit and its undo can restore a
+    file byte for byte; a file that is not UTF-8 is a located problem, not a crash.
+    """
     if not directory.is_dir():
         raise KnowledgeError(
             [Problem(str(directory), 0, "is not a folder", "Point to the knowledge/ folder.")]
         )
-    files = sorted(path for pattern in ("*.yaml", "*.yml") for path in directory.rglob(pattern))
-    return {path.relative_to(directory).as_posix(): path.read_text("utf-8") for path in files}
+    texts: dict[str, str] = {}
+    problems: list[Problem] = []
+    for path in sorted(p for pattern in ("*.yaml", "*.yml") for p in directory.rglob(pattern)):
+        name = path.relative_to(directory).as_posix()
+        try:
+            texts[name] = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            problems.append(Problem(name, 0, "is not UTF-8 text", "Save the file as UTF-8."))
+    if problems:
+        raise KnowledgeError(problems)
+    return texts
 
 
 def load_knowledge(directory: Path) -> KnowledgeBase:

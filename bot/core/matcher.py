@@ -128,8 +128,7 @@ class Matcher:
 
         self._phrasing_entry = np.asarray(phrasing_entry, dtype=np.int64)
         self._entry_first = np.asarray(entry_first, dtype=np.int64)
-        self._entry_phrasings_int = np.bincount(self._phrasing_entry, minlength=entries)
-        self._entry_phrasings = self._entry_phrasings_int.astype(np.float64)
+        self._entry_phrasings = np.bincount(self._phrasing_entry, minlength=entries)
         self._phrasing_weight = np.asarray(
             [float(self._idf[ids].sum()) for ids in phrasing_tokens], dtype=np.float64
         )
@@ -147,11 +146,6 @@ class Matcher:
             token = self._surface.setdefault(word, stem(word))
             ids[self._vocabulary.setdefault(token, len(self._vocabulary))] = None
         return list(ids)
-
-    @property
-    def size(self) -> int:
-        """How many phrasings are indexed."""
-        return len(self._phrasings)
 
     def search(self, text: str, *, limit: int = 5) -> list[Match]:
         """Return the best-scoring entries for `text`, best first, one match per entry.
@@ -185,7 +179,7 @@ class Matcher:
             keep = np.sort(np.argpartition(-entry_shared, _FIRST_STAGE - 1)[:_FIRST_STAGE])
             entries_hit, entry_shared = entries_hit[keep], entry_shared[keep]
         # Stage 2: the phrasings of those entries that share a word with the question.
-        candidates = _ranges(self._entry_first[entries_hit], self._entry_phrasings_int[entries_hit])
+        candidates = _ranges(self._entry_first[entries_hit], self._entry_phrasings[entries_hit])
         question_weight = np.zeros(self._vocabulary_size)
         question_weight[query.token_ids] = query.token_weights
         phrasing_weight = np.zeros(self._vocabulary_size)
@@ -297,7 +291,7 @@ _UNKNOWN, _STOPWORD = -1, -2
 
 @lru_cache(maxsize=65536)
 def _rarity(word: str) -> float:
-    """Map a word's general-English frequency to 0.2 (very common) .. 1.0 (rare or unknown)."""
+    """Map a word's general-English frequency to _MIN_RARITY (very common) .. 1.0 (rare)."""
     zipf = zipf_frequency(word, "en")
     scaled = (_COMMON_ZIPF - zipf) / (_COMMON_ZIPF - _RARE_ZIPF)
     return float(min(1.0, max(_MIN_RARITY, scaled)))

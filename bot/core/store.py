@@ -94,16 +94,18 @@ class KnowledgeStore:
         except Exception:
             self.last_reload_ok = False
             raise
-        diff = self.replace(knowledge)
-        self._fingerprint = current
-        return diff
+        return self.replace(knowledge, files)
 
-    def replace(self, knowledge: KnowledgeBase) -> Diff:
-        """Serve an already validated knowledge base from the next message on."""
+    def replace(self, knowledge: KnowledgeBase, files: Mapping[str, str] | None = None) -> Diff:
+        """Serve an already validated knowledge base from the next message on.
+
+        `files` are the texts it was parsed from, when they are the folder's content: a watcher
+        then knows the folder holds nothing newer (no second parse of the same change).
+        """
         engine = Engine(knowledge, self.thresholds)  # built fully before the swap
         diff = Diff.between(self._engine.knowledge, knowledge)
         self._engine = engine
-        self._fingerprint = None  # unknown files: the next watched reload re-reads them
+        self._fingerprint = fingerprint(files) if files is not None else None
         self.last_reload_ok = True
         return diff
 

@@ -204,3 +204,25 @@ def test_broken_reload_keeps_serving_the_old_knowledge(tmp_path: Path) -> None:
     diff = store.reload()
     assert diff.changed == ("what-is-doma",) and not diff.added and not diff.removed
     assert store.engine is not before
+
+
+def test_a_file_that_is_not_utf8_is_a_located_problem(tmp_path: Path) -> None:
+    for name, text in good_files().items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "latin.yaml").write_bytes("entries: []  # café\n".encode("latin-1"))
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(tmp_path)
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.message) == ("latin.yaml", "is not UTF-8 text")
+
+
+def test_a_watched_reload_after_a_replace_from_the_same_files_does_nothing(tmp_path: Path) -> None:
+    for name, text in good_files().items():
+        (tmp_path / name).write_text(text)
+    store = KnowledgeStore(tmp_path)
+    files = {**good_files(), "law.yaml": ENTRY.replace("A 1996 federal law.", "A 1996 law.")}
+    (tmp_path / "law.yaml").write_text(files["law.yaml"])
+    store.replace(parse_knowledge(files), files)
+    engine = store.engine
+    assert not store.reload(only_if_changed=True)
+    assert store.engine is engine

@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 
 _MESSAGE_LIMIT = 1900
 _REFUSAL = "Only moderators can use `/kb` (Manage Server, or a moderator role)."
-Respond = Callable[..., Awaitable[Any]]
 
 
 def _slug(text: str, taken: set[str]) -> str:
