@@ -37,14 +37,22 @@ class Mode(StrEnum):
 class Thresholds:
     """Scores (0-100) that separate answers from suggestions from silence."""
 
-    answer: float = 48.0  # ask mode: minimum score to answer
+    answer: float = 46.0  # ask mode: minimum score to answer
     listen: float = 60.0  # listen mode: minimum score to answer unprompted
-    margin: float = 8.0  # lead over the runner-up entry needed to answer
+    margin: float = 6.0  # lead over the runner-up entry needed to answer
     certain: float = 90.0  # at or above this, the lead does not matter
     suggest: float = 42.0  # ask mode: minimum score for a "did you mean" choice
     # Share of the question's informative words a suggested phrasing must explain: words left
     # unexplained ("current", "member", "election") mean another question was asked.
     suggest_coverage: float = 0.55
+    # Topical evidence an answer must rest on (the sum of the shared words' English rarity,
+    # see Match.evidence): one everyday word ("help", "time") is chat, not a question about
+    # the guidance. A question with a single topical word is answered only when it is nearly
+    # the very phrasing (its words explain this share of the phrasing): "who announced it?".
+    evidence: float = 0.95
+    single_word_evidence: float = 0.5
+    single_word_precision: float = 0.75
+    suggest_evidence: float = 0.5  # a "did you mean" choice needs one word beyond everyday
     suggest_window: float = 25.0  # choices within this many points of the best
     suggestions: int = 3
     max_chars: int = 4000  # longer input is cut: no Discord message is longer
@@ -78,7 +86,11 @@ class Engine:
         if not any(character.isalnum() for character in text):
             return Decision(Kind.NONE)
         verdict = triage(text)
-        if mode is Mode.LISTEN and not verdict.legal and not looks_like_question(text):
+        if (
+            (mode is Mode.LISTEN or "thanks" in verdict.signals)
+            and not verdict.legal
+            and not looks_like_question(text)
+        ):
             return Decision(Kind.NONE, signals=verdict.signals)
         matches = tuple(self.matcher.search(text, limit=max(limits.suggestions, 5)))
         top = matches[0] if matches else None
@@ -89,6 +101,13 @@ class Engine:
             top is not None
             and score >= needed
             and (score - runner_up >= limits.margin or score >= limits.certain)
+            and (
+                top.evidence >= limits.evidence
+                or (
+                    top.evidence >= limits.single_word_evidence
+                    and top.precision >= limits.single_word_precision
+                )
+            )
         )
         if verdict.legal:
             # A general entry may come along as background, only when it clearly applies.
@@ -101,6 +120,7 @@ class Engine:
             for match in matches
             if match.score >= max(limits.suggest, score - limits.suggest_window)
             and match.coverage >= limits.suggest_coverage
+            and match.evidence >= limits.suggest_evidence
         )[: limits.suggestions]
         if mode is Mode.ASK and choices:
             return Decision(Kind.SUGGEST, None, score, choices, matches, verdict.signals)

@@ -65,6 +65,12 @@ class Match:
     score: float
     phrasing: str
     coverage: float = 0.0  # share of the question's informative weight the phrasing explains
+    precision: float = 0.0  # share of the phrasing's weight the question's words explain
+    # How topical the shared words are, summed: each word's English rarity as the question
+    # wrote it (0.4 for everyday words such as "help" or "time" .. 1.0 for "DOMA"), question
+    # words left out. Chat such as "thanks for your help" shares one everyday word with some
+    # phrasing; a real question shares its topic.
+    evidence: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +83,7 @@ class _Query:
     token_weights: npt.NDArray[np.float64]
     phrasing_weights: npt.NDArray[np.float64]
     total_weight: float  # question side, of all content words, known or not
+    token_rarity: npt.NDArray[np.float64]  # English rarity of each token as the question wrote it
 
 
 class Matcher:
@@ -125,6 +132,12 @@ class Matcher:
         self._idf_max = math.log1p(entries)
         self._idf = np.log1p(entries / np.maximum(document_frequency, 1.0))
         self._weights = self._idf * rarity
+        self._rarity = rarity
+        self._question_tokens = frozenset(
+            self._vocabulary[stem(word)]
+            for word in _QUESTION_WORDS
+            if stem(word) in self._vocabulary
+        )
 
         self._phrasing_entry = np.asarray(phrasing_entry, dtype=np.int64)
         self._entry_first = np.asarray(entry_first, dtype=np.int64)
@@ -190,7 +203,8 @@ class Matcher:
         hit = shared_all > 0
         phrasings, shared, shared_idf = candidates[hit], shared_all[hit], shared_idf_all[hit]
         coverage = shared / query.total_weight
-        overlap = _overlap_score(coverage, shared_idf / self._phrasing_weight[phrasings])
+        precision = shared_idf / self._phrasing_weight[phrasings]
+        overlap = _overlap_score(coverage, precision)
         # Per entry: its best phrasing, how consistently its phrasings cover the question,
         # and how much of the question its whole text (answer included) covers. Phrasings are
         # numbered entry by entry, so the hits come grouped by entry: reduce, don't sort.
@@ -198,6 +212,7 @@ class Matcher:
         best_overlap = np.zeros(entries_hit.size)
         best_phrasing = self._entry_first[entries_hit]  # entries found only via their answer
         best_coverage = np.zeros(entries_hit.size)
+        best_precision = np.zeros(entries_hit.size)
         if owners.size:
             starts = np.flatnonzero(np.concatenate(([True], owners[1:] != owners[:-1])))
             group_best = np.maximum.reduceat(overlap, starts)
@@ -209,6 +224,7 @@ class Matcher:
             best_overlap[entries] = group_best
             best_phrasing[entries] = phrasings[best]
             best_coverage[entries] = coverage[best]
+            best_precision[entries] = precision[best]
         centrality = (
             np.bincount(owners, weights=coverage, minlength=entries_hit.size).astype(np.float64)
             / self._entry_phrasings[entries_hit]
@@ -221,6 +237,7 @@ class Matcher:
         top = _top(scores, _RERANK)
         chosen = best_phrasing[top]
         chosen_coverage = best_coverage[top]
+        chosen_precision = best_precision[top]
         similarity = process.cdist(
             [content(query.normalized)],
             [self._content[i] for i in chosen],
@@ -235,14 +252,21 @@ class Matcher:
                 score=round(float(final[i]), 1),
                 phrasing=self._phrasings[chosen[i]],
                 coverage=round(float(chosen_coverage[i]), 3),
+                precision=round(float(chosen_precision[i]), 3),
+                evidence=self._evidence(query, int(chosen[i])),
             )
             for i in ranked
         ]
+
+    def _evidence(self, query: _Query, phrasing: int) -> float:
+        shared = np.isin(query.token_ids, self._phrasing_tokens.tokens(phrasing))
+        return round(float(query.token_rarity[shared].sum()), 3)
 
     def _query(self, text: str) -> _Query:
         normalized = normalize(text)
         weights: dict[int, float] = {}
         plain: dict[int, float] = {}
+        rarity: dict[int, float] = {}
         total = 0.0
         for word in dict.fromkeys(normalized.split()):
             if word in STOPWORDS:
@@ -257,6 +281,13 @@ class Matcher:
             total += weight
             weights[token_id] = max(weights.get(token_id, 0.0), weight * similarity)
             plain[token_id] = max(plain.get(token_id, 0.0), self._idf[token_id] * similarity)
+            # A typo is as topical as the word it stands for, not as rare as its misspelling.
+            topical = (
+                0.0
+                if token_id in self._question_tokens
+                else min(_rarity(word), float(self._rarity[token_id]))
+            )
+            rarity[token_id] = max(rarity.get(token_id, 0.0), topical)
         return _Query(
             normalized=normalized,
             token_ids=np.fromiter(weights, dtype=np.int64, count=len(weights)),
@@ -265,6 +296,9 @@ class Matcher:
                 (plain[t] for t in weights), dtype=np.float64, count=len(weights)
             ),
             total_weight=total,
+            token_rarity=np.fromiter(
+                (rarity[t] for t in weights), dtype=np.float64, count=len(weights)
+            ),
         )
 
     def _correct_uncached(self, word: str) -> tuple[int, float]:
@@ -287,6 +321,8 @@ class Matcher:
 
 
 _UNKNOWN, _STOPWORD = -1, -2
+# Kept as tokens (they tell "who announced it" from "when"), but they are not a topic.
+_QUESTION_WORDS = frozenset(["who", "when", "where", "why"])
 
 
 @lru_cache(maxsize=65536)
@@ -330,6 +366,10 @@ class _Forward:
         self._tokens = np.fromiter(
             itertools.chain.from_iterable(items), dtype=np.int32, count=int(lengths.sum())
         )
+
+    def tokens(self, item: int) -> npt.NDArray[np.int32]:
+        """One item's tokens."""
+        return self._tokens[self._start[item] : self._start[item + 1]]
 
     def sum(
         self, items: npt.NDArray[np.int64], *weights: npt.NDArray[np.float64]

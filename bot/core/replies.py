@@ -153,6 +153,12 @@ def compose(decision: Decision, knowledge: KnowledgeBase, organization: Organiza
             choices,
             score=decision.score,
         )
+    if "thanks" in decision.signals:
+        return Reply(
+            Kind.NONE,
+            "You're welcome! Ask me anything about the 2012 guidance on same-sex partners, "
+            "or browse the topics with `/topics`.",
+        )
     return Reply(
         Kind.NONE,
         "I couldn't find that in what I know. Try other words, or browse the topics with "

@@ -104,6 +104,12 @@ _IMMIGRATION = _any(
     rf"\b(?:{_PEOPLE})(?:s|es)?\b|\bstay\b|\bremoval\b|\buscis\b|\bdhs\b",
 )
 
+# Thanks and praise for the bot: chat to reply to kindly, not a question to match.
+_THANKS = _any(
+    r"\bthanks?\b|\bthank (?:you|u)\b|\bthx\b|\bty\b|\btysm\b|\bappreciate\w*",
+    r"\b(?:so |very |really )?helpful\b|\b(?:good|great|nice|best|cool) bot\b|\byou rock\b",
+)
+
 _QUESTION_START = re.compile(
     r"^(?:what|wat|wht|whats|who|whos|when|where|why|how|hw|which|is|are|am|does|do|did|can"
     r"|could|will|would|should|shall|has|have|had|was|were|may|might|must|any|anyone|anybody"
@@ -135,6 +141,7 @@ def triage(text: str) -> Triage:
             ("personal", _PERSONAL),
             ("situation", _SITUATION),
             ("immigration", _IMMIGRATION),
+            ("thanks", _THANKS),
         )
         if pattern.search(normalized)
     )

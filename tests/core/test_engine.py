@@ -99,6 +99,47 @@ def test_margin_rule_refuses_a_close_call() -> None:
     assert decision.suggestions[0] == "what-is-doma"
 
 
+@pytest.mark.parametrize(
+    "text", ["what time is it", "who made you", "what do you think", "is it true", "help"]
+)
+def test_one_everyday_word_is_not_enough_to_answer(text: str) -> None:
+    """Each shares a single everyday word with some phrasing ("time", "made", "think")."""
+    decision = decide(text)
+    assert decision.kind is not Kind.ANSWER, decision
+    assert all(m.evidence < Thresholds().evidence for m in decision.matches[:1])
+
+
+def test_evidence_counts_topical_words_not_question_words() -> None:
+    (doma,) = engine().matcher.search("who wrote doma", limit=1)[:1]
+    (help_,) = engine().matcher.search("who can help", limit=1)[:1]
+    assert doma.evidence >= 0.95  # "doma" is topical; "who" and "wrote" add little or nothing
+    assert help_.evidence < 0.5  # "help" is everyday English, "who" a question word
+
+
+def test_a_single_topical_word_answers_only_when_it_is_nearly_the_phrasing() -> None:
+    assert (decide("Who announced it?").kind, decide("Who announced it?").entry_id) == (
+        Kind.ANSWER,
+        "who-announced-it",
+    )
+    strict = Engine(engine().knowledge, Thresholds(single_word_precision=1.01))
+    assert strict.decide("Who announced it?").kind is not Kind.ANSWER
+
+
+@pytest.mark.parametrize(
+    "text", ["thanks for the help!", "this is so helpful thank you", "good bot", "thx"]
+)
+def test_thanks_get_a_kind_word_not_a_match(text: str) -> None:
+    decision = decide(text)
+    assert (decision.kind, decision.matches) == (Kind.NONE, ())
+    reply = compose(decision, engine().knowledge, Organization())
+    assert reply.text().startswith("You're welcome")
+
+
+def test_thanks_with_a_question_is_still_answered() -> None:
+    decision = decide("thanks! and what is doma?")
+    assert (decision.kind, decision.entry_id) == (Kind.ANSWER, "what-is-doma")
+
+
 def test_rambling_message_still_finds_its_question() -> None:
     text = (
         "Hi everyone, thank you so much for this group, it has helped us a lot over the last "
