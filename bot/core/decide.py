@@ -52,7 +52,7 @@ class Thresholds:
     evidence: float = 0.95
     single_word_evidence: float = 0.5
     single_word_precision: float = 0.75
-    suggest_evidence: float = 0.5  # a "did you mean" choice needs one word beyond everyday
+    suggest_evidence: float = 0.7  # a "did you mean" choice needs one word beyond everyday
     suggest_window: float = 25.0  # choices within this many points of the best
     suggestions: int = 3
     max_chars: int = 4000  # longer input is cut: no Discord message is longer

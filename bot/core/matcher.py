@@ -49,6 +49,9 @@ _BETA_SQUARED = 4.0
 # General-English frequency (Zipf scale) at which a word stops carrying any topic, and the
 # least weight a word keeps: "affected" or "capital" should matter less than "DOMA".
 _COMMON_ZIPF, _RARE_ZIPF, _MIN_RARITY = 7.0, 3.0, 0.4
+# Topicality gained per tenfold excess of a word's frequency in the knowledge base over
+# English: 10x ("help") -> 0.65, 30x ("policy", "family") -> 0.77, 100x -> 0.9.
+_KEYNESS_SLOPE = 0.25
 # Typo correction: minimum rapidfuzz ratio to map an unknown word to a known one, by length.
 _TYPO_CUTOFF_SHORT, _TYPO_CUTOFF_LONG = 85.0, 80.0
 _MIN_TYPO_LENGTH = 3
@@ -66,10 +69,11 @@ class Match:
     phrasing: str
     coverage: float = 0.0  # share of the question's informative weight the phrasing explains
     precision: float = 0.0  # share of the phrasing's weight the question's words explain
-    # How topical the shared words are, summed: each word's English rarity as the question
-    # wrote it (0.4 for everyday words such as "help" or "time" .. 1.0 for "DOMA"), question
-    # words left out. Chat such as "thanks for your help" shares one everyday word with some
-    # phrasing; a real question shares its topic.
+    # How topical the shared words are, summed (question words and talk about the
+    # conversation left out): each word counts 0.4 when everyday and incidental here ("time",
+    # "think") up to 1.0 when rare in English ("DOMA") or far more frequent in this knowledge
+    # base than in English ("policy", "married"). Chat such as "what time is it" shares one
+    # incidental word with some phrasing; a real question shares its topic.
     evidence: float = 0.0
 
 
@@ -83,7 +87,6 @@ class _Query:
     token_weights: npt.NDArray[np.float64]
     phrasing_weights: npt.NDArray[np.float64]
     total_weight: float  # question side, of all content words, known or not
-    token_rarity: npt.NDArray[np.float64]  # English rarity of each token as the question wrote it
 
 
 class Matcher:
@@ -99,6 +102,7 @@ class Matcher:
         phrasing_tokens: list[list[int]] = []
         entry_first: list[int] = []
         entry_docs: list[list[int]] = []  # every token of an entry: phrasings, answer, tags
+        mentions: list[list[int]] = []  # each text's tokens, once per text
         for index, entry in enumerate(knowledge.entries.values()):
             entry_first.append(len(self._phrasings))
             document: dict[int, None] = {}
@@ -110,9 +114,12 @@ class Matcher:
                 self._content.append(content(normalized))
                 phrasing_tokens.append(ids)
                 document.update(dict.fromkeys(ids))
-            document.update(dict.fromkeys(self._index_words(normalize(entry.answer))))
+            answer = self._index_words(normalize(entry.answer))
+            document.update(dict.fromkeys(answer))
             document.update(dict.fromkeys(self._index_words(normalize(" ".join(entry.tags)))))
             entry_docs.append(list(document))
+            mentions += phrasing_tokens[entry_first[-1] :]
+            mentions.append(answer)
 
         vocabulary_size = len(self._vocabulary)
         self._surface_words = list(self._surface)
@@ -124,20 +131,33 @@ class Matcher:
             minlength=vocabulary_size,
         ).astype(np.float64)
         rarity = np.full(vocabulary_size, _MIN_RARITY, dtype=np.float64)
+        everyday = np.ones(vocabulary_size, dtype=np.float64)  # rarity of the commonest form
+        english = np.zeros(vocabulary_size, dtype=np.float64)  # frequency of the commonest form
         for word, token in self._surface.items():
             token_id = self._vocabulary[token]
             rarity[token_id] = max(rarity[token_id], _rarity(word))
+            everyday[token_id] = min(everyday[token_id], _rarity(word))
+            english[token_id] = max(english[token_id], 10.0 ** (zipf_frequency(word, "en") - 9))
+        # How topical a word is for *this* knowledge base: rare in English ("DOMA"), or far
+        # more frequent here than in English ("policy", "married", "family": keyness).
+        counts = np.bincount(
+            np.fromiter(itertools.chain.from_iterable(mentions), dtype=np.int64),
+            minlength=vocabulary_size,
+        )
+        keyness = np.log10(
+            np.maximum(counts, 0.5) / max(counts.sum(), 1) / np.maximum(english, 1e-9)
+        )
+        self._topical = np.maximum(
+            everyday, np.clip(_MIN_RARITY + _KEYNESS_SLOPE * keyness, _MIN_RARITY, 1.0)
+        )
+        self._topical[
+            [self._vocabulary[stem(w)] for w in _QUESTION_WORDS if stem(w) in self._vocabulary]
+        ] = 0.0
         # A word's weight: how well it separates entries (smoothed IDF) times how topical it
         # is in English at large; a word no entry uses weighs as much as the rarest one.
         self._idf_max = math.log1p(entries)
         self._idf = np.log1p(entries / np.maximum(document_frequency, 1.0))
         self._weights = self._idf * rarity
-        self._rarity = rarity
-        self._question_tokens = frozenset(
-            self._vocabulary[stem(word)]
-            for word in _QUESTION_WORDS
-            if stem(word) in self._vocabulary
-        )
 
         self._phrasing_entry = np.asarray(phrasing_entry, dtype=np.int64)
         self._entry_first = np.asarray(entry_first, dtype=np.int64)
@@ -260,13 +280,12 @@ class Matcher:
 
     def _evidence(self, query: _Query, phrasing: int) -> float:
         shared = np.isin(query.token_ids, self._phrasing_tokens.tokens(phrasing))
-        return round(float(query.token_rarity[shared].sum()), 3)
+        return round(float(self._topical[query.token_ids[shared]].sum()), 3)
 
     def _query(self, text: str) -> _Query:
         normalized = normalize(text)
         weights: dict[int, float] = {}
         plain: dict[int, float] = {}
-        rarity: dict[int, float] = {}
         total = 0.0
         for word in dict.fromkeys(normalized.split()):
             if word in STOPWORDS:
@@ -281,13 +300,6 @@ class Matcher:
             total += weight
             weights[token_id] = max(weights.get(token_id, 0.0), weight * similarity)
             plain[token_id] = max(plain.get(token_id, 0.0), self._idf[token_id] * similarity)
-            # A typo is as topical as the word it stands for, not as rare as its misspelling.
-            topical = (
-                0.0
-                if token_id in self._question_tokens
-                else min(_rarity(word), float(self._rarity[token_id]))
-            )
-            rarity[token_id] = max(rarity.get(token_id, 0.0), topical)
         return _Query(
             normalized=normalized,
             token_ids=np.fromiter(weights, dtype=np.int64, count=len(weights)),
@@ -296,9 +308,6 @@ class Matcher:
                 (plain[t] for t in weights), dtype=np.float64, count=len(weights)
             ),
             total_weight=total,
-            token_rarity=np.fromiter(
-                (rarity[t] for t in weights), dtype=np.float64, count=len(weights)
-            ),
         )
 
     def _correct_uncached(self, word: str) -> tuple[int, float]:
@@ -321,8 +330,23 @@ class Matcher:
 
 
 _UNKNOWN, _STOPWORD = -1, -2
-# Kept as tokens (they tell "who announced it" from "when"), but they are not a topic.
-_QUESTION_WORDS = frozenset(["who", "when", "where", "why"])
+# Kept as tokens (they tell "who announced it" from "when"), but not evidence of a topic;
+# nor are words about the conversation itself ("can I ask a question").
+_QUESTION_WORDS = frozenset(
+    [
+        "who",
+        "when",
+        "where",
+        "why",
+        "ask",
+        "asked",
+        "asking",
+        "question",
+        "questions",
+        "answer",
+        "answers",
+    ]
+)
 
 
 @lru_cache(maxsize=65536)

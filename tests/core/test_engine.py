@@ -110,10 +110,14 @@ def test_one_everyday_word_is_not_enough_to_answer(text: str) -> None:
 
 
 def test_evidence_counts_topical_words_not_question_words() -> None:
-    (doma,) = engine().matcher.search("who wrote doma", limit=1)[:1]
-    (help_,) = engine().matcher.search("who can help", limit=1)[:1]
-    assert doma.evidence >= 0.95  # "doma" is topical; "who" and "wrote" add little or nothing
-    assert help_.evidence < 0.5  # "help" is everyday English, "who" a question word
+    def evidence(text: str) -> float:
+        return engine().matcher.search(text, limit=1)[0].evidence
+
+    assert evidence("who wrote doma") >= 0.95  # "doma": rare in English; "who" counts nothing
+    # Everyday English, but what this knowledge base is about (far more frequent here).
+    assert evidence("is the policy still on") >= 0.7
+    assert evidence("what time is it") <= 0.45  # everyday English, incidental here
+    assert evidence("can i ask a question") < 0.5  # talk about the conversation itself
 
 
 def test_a_single_topical_word_answers_only_when_it_is_nearly_the_phrasing() -> None:
