@@ -45,14 +45,16 @@ class Thresholds:
     # Share of the question's informative words a suggested phrasing must explain: words left
     # unexplained ("current", "member", "election") mean another question was asked.
     suggest_coverage: float = 0.55
-    # Topical evidence an answer must rest on (the sum of the shared words' English rarity,
-    # see Match.evidence): one everyday word ("help", "time") is chat, not a question about
-    # the guidance. A question with a single topical word is answered only when it is nearly
-    # the very phrasing (its words explain this share of the phrasing): "who announced it?".
+    # Topical evidence (Match.evidence: the shared words' topicality, 0.4 for an everyday
+    # word incidental here, 0.7 and up for a word this knowledge base is about). An answer
+    # rests on more than one everyday word ("help", "time" are chat, not a question about the
+    # guidance), or on one topical word when the question is nearly the very phrasing (its
+    # words explain this share of it): "who announced it?". A "did you mean" choice needs
+    # one topical word.
     evidence: float = 0.95
-    single_word_evidence: float = 0.5
+    single_word_evidence: float = 0.7
     single_word_precision: float = 0.75
-    suggest_evidence: float = 0.7  # a "did you mean" choice needs one word beyond everyday
+    suggest_evidence: float = 0.7
     suggest_window: float = 25.0  # choices within this many points of the best
     suggestions: int = 3
     max_chars: int = 4000  # longer input is cut: no Discord message is longer

@@ -35,6 +35,9 @@ def _any(*patterns: str) -> re.Pattern[str]:
 _PERSONAL = _any(
     rf"\b(?:my|our|mine)(?: \w+){{0,2}} (?:{_PEOPLE})(?:s|es)?\b",
     rf"\b(?:my|our)(?: \w+){{0,2}} (?:{_OWN_THINGS})\b",
+    r"\b(?:my|our) (?:house|home|apartment|door|job|work|workplace|place|street)\b",
+    r"\b(?:sponsor|petition for|deport|detain|arrest|take|help) (?:me|us)\b",
+    r"\b(?:im|ive|i m|i ve)\b",  # "I'm" typed without its apostrophe
     r"\bwere (?:getting|going|planning|trying|living|married|engaged|together|scared)\b",
     r"\b(?:took|taking|arrested|detained|deported|picked up|stopped) (?:him|her|them|me|us)\b",
     r"\b(?:i|we) (?:am|are|was|were|have|had|got|get|received|overstayed|entered|came|live"
@@ -54,7 +57,9 @@ _SITUATION = _any(
     r"\bcheckpoint\b|\btook (?:him|her|them)\b|\bdeported\b|\bremoved from\b",
     r"\b(?:h1b|h 1b|j1|j 1|f1|f 1|k1|k 1|b2|b 2|opt|tps)\b",
     r"\bdui\b|\bcriminal record\b|\bconvict\w*|\bfelony\b|\bmisdemeanor\b|\bcharged with\b",
-    r"\bimmigration (?:office|interview|appointment|officer)\b|\bletter from (?:ice|uscis)\b",
+    r"\bimmigration (?:office|interview|appointment|officer)\b",
+    r"\b(?:letter|notice|call|visit) from (?:ice|uscis|immigration|dhs)\b|\bin trouble\b",
+    r"\btake (?:him|her|them|me|us) away\b|\b(?:deport|detain|arrest)\w* (?:my|our)\b",
     r"\bdeportation order\b|\bremoval order\b|\border of removal\b|\bordered removed\b",
     r"\b(?:removal|deportation|immigration) (?:proceedings|case)\b|\bin proceedings\b",
     r"\bcheck in\b|\bcheck ins\b|\bankle monitor\b",
@@ -74,7 +79,9 @@ _ADVICE = _any(
     r"\bwhat (?:should|do|can|shall|must) (?:i|we) (?:have to |need to )?do\b",
     r"\bwhat (?:i|we) (?:have to|need to|should|must|can) do\b",
     r"\bwhat (?:are|is) (?:my|our) (?:chances|options|odds)\b",
-    r"\b(?:do|would|will|could) (?:i|we|my|our \w+|my \w+) qualify\b",
+    r"\b(?:do|does|did|would|will|could|can) (?:i|we|my \w+|our \w+) qualify\b",
+    r"\b(?:do|would|will|should) (?:i|we) need\b|\bshould (?:my|our) \w+\b",
+    r"\bcan (?:he|she|they) (?:sponsor|petition for) (?:me|us)\b",
     r"\b(?:am i|are we|is my \w+) (?:eligible|covered|safe)\b",
     r"\bcan (?:i|we) (?:still )?(?:apply|sponsor|petition|stay|marry|get|bring|file|remain"
     r"|keep|be deported)\b",
@@ -101,6 +108,7 @@ _IMMIGRATION = _any(
     r"\bvisa\b|\bice\b|\bdeport\w*|\bimmigra\w*|\bstatus\b|\bgreen card\b|\bcitizen\w*",
     r"\bsponsor\w*|\bpetition\w*|\basylum\b|\blawyer\b|\battorney\b|\blegal\b|\bcourt\b",
     r"\bcase\b|\bpapers\b|\bqualify\b|\beligible\b|\bguidance\b|\bpolicy\b|\bmarr\w*",
+    r"\bdocuments?\b|\bproof\b|\bprove\b|\bevidence\b",
     rf"\b(?:{_PEOPLE})(?:s|es)?\b|\bstay\b|\bremoval\b|\buscis\b|\bdhs\b",
 )
 

@@ -164,6 +164,16 @@ def test_rambling_message_still_finds_its_question() -> None:
         "can you tell me if I qualify?",
         "where can I get legal help",
         "my husband got a notice to appear",
+        # Each a different pattern: a letter from immigration, ICE at one's home, someone of
+        # one's own as the object ("deport my partner", "sponsor me"), "im" without its
+        # apostrophe, "does my partner qualify", "should my boyfriend ...".
+        "my boyfriend got a letter from immigration, is he in trouble",
+        "ICE came to our house today",
+        "will ice deport my partner if we are not married",
+        "my partner is a us citizen, can he sponsor me now",
+        "im scared they will take him away",
+        "does my partner qualify for this",
+        "should my boyfriend tell ice about me",
     ],
 )
 @pytest.mark.parametrize("mode", list(Mode))
