@@ -122,6 +122,10 @@ class Matcher:
             mentions.append(answer)
 
         vocabulary_size = len(self._vocabulary)
+        self._variants = self._spelling_variants(_token_counts(mentions, vocabulary_size))
+        if self._variants:
+            for lists in (phrasing_tokens, entry_docs, mentions):
+                _respell(lists, self._variants)
         self._surface_words = list(self._surface)
         self._surface_stems = [self._surface[word] for word in self._surface_words]
         self._typo_choices = [*self._surface_words, *_TYPO_STOPWORDS]
@@ -140,10 +144,7 @@ class Matcher:
             english[token_id] = max(english[token_id], 10.0 ** (zipf_frequency(word, "en") - 9))
         # How topical a word is for *this* knowledge base: rare in English ("DOMA"), or far
         # more frequent here than in English ("policy", "married", "family": keyness).
-        counts = np.bincount(
-            np.fromiter(itertools.chain.from_iterable(mentions), dtype=np.int64),
-            minlength=vocabulary_size,
-        )
+        counts = _token_counts(mentions, vocabulary_size)
         keyness = np.log10(
             np.maximum(counts, 0.5) / max(counts.sum(), 1) / np.maximum(english, 1e-9)
         )
@@ -179,6 +180,61 @@ class Matcher:
             token = self._surface.setdefault(word, stem(word))
             ids[self._vocabulary.setdefault(token, len(self._vocabulary))] = None
         return list(ids)
+
+    def _spelling_variants(self, counts: npt.NDArray[np.int64]) -> dict[int, int]:
+        """Map the knowledge base's own misspellings to the token of the word they misspell.
+
+        Moderators add misspelt phrasings ("prosecutoral discresion") so that typed typos
+        match; folded into the word they misspell, they match the correct spelling too, and
+        a typo in a question is corrected to the word, not to another typo of it.
+        """
+        english = {
+            self._surface[word]
+            for word in self._surface
+            if word.isdigit() or zipf_frequency(word, "en") >= _VARIANT_ZIPF
+        }
+        # A word used at least _VARIANT_RATIO times can be misspelt; one English knows
+        # (or that shares its stem with one English knows) is not a misspelling.
+        choices = [
+            word
+            for word, token in self._surface.items()
+            if counts[self._vocabulary[token]] >= _VARIANT_RATIO
+        ]
+        candidates = [
+            word
+            for word, token_stem in self._surface.items()
+            if token_stem not in english and len(word) >= _VARIANT_LENGTH
+        ]
+        choice_tokens = np.fromiter(
+            (self._vocabulary[self._surface[word]] for word in choices),
+            dtype=np.int64,
+            count=len(choices),
+        )
+        variants: dict[int, int] = {}
+        for start in range(0, len(candidates), _VARIANT_BLOCK):
+            block = candidates[start : start + _VARIANT_BLOCK]
+            similar = process.cdist(
+                block,
+                choices,
+                scorer=fuzz.ratio,
+                score_cutoff=_TYPO_CUTOFF_LONG,
+                dtype=np.uint8,
+                workers=-1,
+            )
+            for row, word in enumerate(block):
+                token = self._vocabulary[self._surface[word]]
+                columns = np.flatnonzero(similar[row])
+                for column in columns[np.argsort(-similar[row, columns], kind="stable")]:
+                    target, other = int(choice_tokens[column]), choices[column]
+                    if (
+                        target != token
+                        and counts[target] >= _VARIANT_RATIO * counts[token]
+                        and other[0] == word[0]  # typos seldom touch the first letter
+                        and abs(len(other) - len(word)) <= 1
+                    ):
+                        variants.setdefault(token, target)
+                        break
+        return variants
 
     def search(self, text: str, *, limit: int = 5) -> list[Match]:
         """Return the best-scoring entries for `text`, best first, one match per entry.
@@ -313,6 +369,7 @@ class Matcher:
     def _correct_uncached(self, word: str) -> tuple[int, float]:
         """Map a word to a known token: exactly, by stem, or as a likely typo (-1 if none)."""
         token_id = self._vocabulary.get(stem(word), _UNKNOWN)
+        token_id = self._variants.get(token_id, token_id)
         if (
             token_id >= 0
             or len(word) < _MIN_TYPO_LENGTH
@@ -326,10 +383,16 @@ class Matcher:
             return _UNKNOWN, 1.0
         if found[2] >= len(self._surface_words):
             return _STOPWORD, 1.0  # a misspelt stop word ("wht" -> "what")
-        return self._vocabulary[self._surface_stems[found[2]]], found[1] / 100.0
+        token_id = self._vocabulary[self._surface_stems[found[2]]]
+        return self._variants.get(token_id, token_id), found[1] / 100.0
 
 
 _UNKNOWN, _STOPWORD = -1, -2
+# A knowledge-base word is a misspelling of another when English does not know it and the
+# other, as close as a typo, is used this many times more often here.
+_VARIANT_ZIPF, _VARIANT_RATIO = 2.5, 3
+_VARIANT_LENGTH = 5  # shorter unknown words are too often acronyms ("EAD" is not "head")
+_VARIANT_BLOCK = 1024  # words compared at once: bounds the similarity matrix's memory
 # Kept as tokens (they tell "who announced it" from "when"), but not evidence of a topic;
 # nor are words about the conversation itself ("can I ask a question").
 _QUESTION_WORDS = frozenset(
@@ -359,6 +422,19 @@ def _rarity(word: str) -> float:
 
 # Misspelt stop words must not be "corrected" into topic words ("wat" -> "what", not "vat").
 _TYPO_STOPWORDS = tuple(sorted(word for word in STOPWORDS if len(word) >= _MIN_TYPO_LENGTH))
+
+
+def _token_counts(texts: list[list[int]], size: int) -> npt.NDArray[np.int64]:
+    """In how many texts each token occurs."""
+    flat = np.fromiter(itertools.chain.from_iterable(texts), dtype=np.int64)
+    return np.bincount(flat, minlength=size)
+
+
+def _respell(texts: list[list[int]], variants: dict[int, int]) -> None:
+    """Replace misspelt tokens by their word's token in place, keeping each text's once."""
+    for index, tokens in enumerate(texts):
+        if not variants.keys().isdisjoint(tokens):
+            texts[index] = list(dict.fromkeys(variants.get(t, t) for t in tokens))
 
 
 def _top(scores: npt.NDArray[np.float64], count: int) -> npt.NDArray[np.int64]:

@@ -120,6 +120,19 @@ def test_evidence_counts_topical_words_not_question_words() -> None:
     assert evidence("can i ask a question") < 0.5  # talk about the conversation itself
 
 
+def test_the_knowledge_bases_own_misspellings_fold_into_the_word_they_misspell() -> None:
+    """The base keeps "prosecutoral discresion" as a phrasing for typed typos; folded into
+    "prosecutorial discretion", it also matches the correct spelling, word for word."""
+    typed, spelled = (
+        engine().matcher.search(text, limit=1)[0]
+        for text in ("prosecutoral discresion", "prosecutorial discretion")
+    )
+    assert typed.entry_id == spelled.entry_id == "what-is-prosecutorial-discretion"
+    assert typed.coverage == spelled.coverage == 1.0
+    assert typed.precision == spelled.precision == 1.0
+    assert decide("What is prosecutorial discretion?").entry_id == typed.entry_id
+
+
 def test_a_single_topical_word_answers_only_when_it_is_nearly_the_phrasing() -> None:
     assert (decide("Who announced it?").kind, decide("Who announced it?").entry_id) == (
         Kind.ANSWER,
