@@ -22,7 +22,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--config", type=Path, help="YAML config file (or env FAMILYTIES_CONFIG)")
 
     ask = commands.add_parser("ask", help="answer questions from the command line or stdin")
-    ask.add_argument("question", nargs="*", help="the question; none: read stdin, one per line")
+    ask.add_argument(
+        "question",
+        nargs="*",
+        metavar="QUESTION",
+        help="one question per argument (unquoted words make one question); "
+        "none: read stdin, one question per line",
+    )
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     ask.add_argument("--kb", type=Path, default=None, help="knowledge folder (default: shipped)")
     ask.add_argument(

@@ -61,6 +61,17 @@ def _start(args: argparse.Namespace) -> ConsoleBot | int:
         return EXIT_USAGE
 
 
+def question_arguments(arguments: list[str]) -> list[str]:
+    """Each argument is one question; unquoted words (no argument with a space) are one.
+
+    So tools can pass several questions (`ask "what is doma" "who announced it"`) and people
+    can type one without quotes (`ask what is doma`).
+    """
+    if any(" " in argument.strip() for argument in arguments):
+        return arguments
+    return [" ".join(arguments)]
+
+
 def run_ask(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
     """`python -m bot ask`: answer each question, as text or JSON lines."""
     bot = _start(args)
@@ -68,7 +79,9 @@ def run_ask(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
         return bot
     mode = Mode(args.mode)
     questions = (
-        [" ".join(args.question)] if args.question else (line.rstrip("\n") for line in stdin)
+        question_arguments(args.question)
+        if args.question
+        else (line.rstrip("\n") for line in stdin)
     )
     for question in questions:
         if not question.strip() and not args.question:

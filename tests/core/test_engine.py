@@ -292,6 +292,13 @@ def test_cli_ask_listen_mode_and_arguments() -> None:
     result = run_cli("ask", "--json", "--mode", "listen", "good", "morning", "everyone")
     (line,) = [json.loads(x) for x in result.stdout.splitlines()]
     assert line["question"] == "good morning everyone" and line["kind"] == "none"
+    result = run_cli("ask", "--json", "what is doma", "ICE picked up my girlfriend", "lol")
+    lines = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [(x["question"], x["kind"]) for x in lines] == [
+        ("what is doma", "answer"),
+        ("ICE picked up my girlfriend", "legal"),
+        ("lol", "none"),
+    ]
 
 
 def test_cli_validate_reports_problems_with_exit_1(tmp_path: Path) -> None:
