@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot.core.decide import Engine, Mode
+from bot.core.decide import Engine, Kind, Mode
 from bot.core.loader import KnowledgeError, load_knowledge
 from bot.core.replies import Organization, Reply, compose
 from bot.paths import EXIT_INVALID, EXIT_OK, EXIT_USAGE
@@ -27,6 +27,8 @@ class ConsoleBot:
     def reply(self, question: str, mode: Mode = Mode.ASK) -> Reply:
         """Decide and compose the reply to one question."""
         decision = self.engine.decide(question, mode)
+        if decision.kind is Kind.NONE and mode is Mode.LISTEN:
+            return Reply(Kind.NONE, "", score=decision.score)  # overheard: stays silent
         return compose(decision, self.engine.knowledge, self.organization)
 
 

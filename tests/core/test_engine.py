@@ -292,6 +292,7 @@ def test_cli_ask_listen_mode_and_arguments() -> None:
     result = run_cli("ask", "--json", "--mode", "listen", "good", "morning", "everyone")
     (line,) = [json.loads(x) for x in result.stdout.splitlines()]
     assert line["question"] == "good morning everyone" and line["kind"] == "none"
+    assert line["text"] == ""  # overheard and not for the bot: nothing is posted
     result = run_cli("ask", "--json", "what is doma", "ICE picked up my girlfriend", "lol")
     lines = [json.loads(x) for x in result.stdout.splitlines()]
     assert [(x["question"], x["kind"]) for x in lines] == [
