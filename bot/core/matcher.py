@@ -88,24 +88,32 @@ class Matcher:
         self._content: list[str] = []  # content words only, for character similarity
         self._vocabulary: dict[str, int] = {}
         self._surface: dict[str, str] = {}  # a word as written in the knowledge base -> stem
-        phrasing_entry: list[int] = []
+        # Every word seen -> its token id (stop words: _STOPWORD), for indexing at C speed.
+        self._word_ids: dict[str, int] = dict.fromkeys(STOPWORDS, _STOPWORD)
+        # The loader normalised every phrasing already (to find repeats): reuse its work.
+        normalized_phrasings = knowledge.take_normalized()
         phrasing_tokens: list[list[int]] = []
-        entry_first: list[int] = []
+        entry_sizes: list[int] = []
         entry_docs: list[list[int]] = []  # every token of an entry: phrasings, answer, tags
-        for index, entry in enumerate(knowledge.entries.values()):
-            entry_first.append(len(self._phrasings))
-            document: dict[int, None] = {}
-            for phrasing in entry.phrasings:
-                normalized = normalize(phrasing)
-                ids = self._index_words(normalized)
-                phrasing_entry.append(index)
-                self._phrasings.append(phrasing)
-                self._content.append(content(normalized))
-                phrasing_tokens.append(ids)
-                document.update(dict.fromkeys(ids))
-            document.update(dict.fromkeys(self._index_words(normalize(entry.answer))))
-            document.update(dict.fromkeys(self._index_words(normalize(" ".join(entry.tags)))))
-            entry_docs.append(list(document))
+        for entry_id, entry in knowledge.entries.items():
+            phrasings = entry.phrasings
+            keys = normalized_phrasings.get(entry_id)
+            if keys is None or len(keys) != len(phrasings):
+                keys = tuple(map(normalize, phrasings))
+            entry_sizes.append(len(phrasings))
+            self._phrasings += phrasings
+            first = len(phrasing_tokens)
+            for key in keys:
+                words = key.split()
+                phrasing_tokens.append(self._index_split(words))
+                self._content.append(" ".join(itertools.filterfalse(STOPWORDS.__contains__, words)))
+            document = itertools.chain(
+                *phrasing_tokens[first:],
+                self._index_words(normalize(entry.answer)),
+                self._index_words(normalize(" ".join(entry.tags))),
+            )
+            entry_docs.append(list(dict.fromkeys(document)))
+        del normalized_phrasings
 
         vocabulary_size = len(self._vocabulary)
         self._surface_words = list(self._surface)
@@ -126,26 +134,48 @@ class Matcher:
         self._idf = np.log1p(entries / np.maximum(document_frequency, 1.0))
         self._weights = self._idf * rarity
 
-        self._phrasing_entry = np.asarray(phrasing_entry, dtype=np.int64)
-        self._entry_first = np.asarray(entry_first, dtype=np.int64)
+        sizes = np.asarray(entry_sizes, dtype=np.int32)
+        self._phrasing_entry = np.repeat(np.arange(sizes.size, dtype=np.int32), sizes)
+        self._entry_first = np.cumsum(sizes, dtype=np.int64) - sizes
         self._entry_phrasings = np.bincount(self._phrasing_entry, minlength=entries)
-        self._phrasing_weight = np.asarray(
-            [float(self._idf[ids].sum()) for ids in phrasing_tokens], dtype=np.float64
-        )
         self._phrasing_tokens = _Forward(phrasing_tokens)
+        del phrasing_tokens
+        self._phrasing_weight = self._phrasing_tokens.row_sums(self._idf)
         self._entry_postings = _Postings(entry_docs, vocabulary_size)
+        del entry_docs, self._word_ids
         self._vocabulary_size = vocabulary_size
+        self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickle the index (for the engine cache), not its cache of typo corrections."""
+        state = dict(self.__dict__)
+        del state["_correct"]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
 
     def _index_words(self, normalized: str) -> list[int]:
         """Add a text's content words to the vocabulary; return their token ids, once each."""
-        ids: dict[int, None] = {}
-        for word in normalized.split():
-            if word in STOPWORDS:
-                continue
-            token = self._surface.setdefault(word, stem(word))
-            ids[self._vocabulary.setdefault(token, len(self._vocabulary))] = None
-        return list(ids)
+        return self._index_split(normalized.split())
+
+    def _index_split(self, words: list[str]) -> list[int]:
+        """_index_words of a text already split into words (map and dict run at C speed).
+
+        Token ids are given in order of first appearance, so the index is the same whatever
+        the path: numbering and float sums follow the order of the knowledge base.
+        """
+        word_ids = self._word_ids
+        found = dict.fromkeys(map(word_ids.get, words))
+        if None in found:  # a word not seen before: number it, and its stem if new
+            for word in words:
+                if word not in word_ids:
+                    token = self._surface.setdefault(word, stem(word))
+                    word_ids[word] = self._vocabulary.setdefault(token, len(self._vocabulary))
+            found = dict.fromkeys(map(word_ids.get, words))
+        found.pop(_STOPWORD, None)
+        return list(found)  # type: ignore[arg-type]
 
     def search(self, text: str, *, limit: int = 5) -> list[Match]:
         """Return the best-scoring entries for `text`, best first, one match per entry.
@@ -331,6 +361,19 @@ class _Forward:
             itertools.chain.from_iterable(items), dtype=np.int32, count=int(lengths.sum())
         )
 
+    def row_sums(self, table: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """For every item, the sum of `table` over its tokens: `table[tokens].sum()`, exactly.
+
+        numpy adds fewer than 8 numbers one after another, as bincount does; 8 or more it adds
+        pairwise, in another order (other rounding): those few items are summed one by one.
+        """
+        lengths = np.diff(self._start)
+        owner = np.repeat(np.arange(lengths.size), lengths)
+        sums = np.bincount(owner, weights=table[self._tokens], minlength=lengths.size)
+        for item in np.flatnonzero(lengths >= 8):
+            sums[item] = table[self._tokens[self._start[item] : self._start[item + 1]]].sum()
+        return sums.astype(np.float64)
+
     def sum(
         self, items: npt.NDArray[np.int64], *weights: npt.NDArray[np.float64]
     ) -> list[npt.NDArray[np.float64]]:
@@ -350,9 +393,9 @@ class _Postings:
     def __init__(self, items: list[list[int]], vocabulary_size: int) -> None:
         lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
         tokens = np.fromiter(
-            itertools.chain.from_iterable(items), dtype=np.int64, count=int(lengths.sum())
+            itertools.chain.from_iterable(items), dtype=np.int32, count=int(lengths.sum())
         )
-        owners = np.repeat(np.arange(len(items), dtype=np.int64), lengths)
+        owners = np.repeat(np.arange(len(items), dtype=np.int32), lengths)
         counts = np.bincount(tokens, minlength=vocabulary_size)
         self._size = len(items)
         self._start = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
