@@ -230,12 +230,26 @@ def _parse(files: Mapping[str, str]) -> KnowledgeBase:
 
 def _assemble(files: Mapping[str, str], checker: _Checker) -> KnowledgeBase:
     """Parse, validate and cross-check; without `checker.locate`, give up on any problem."""
-    documents = {name: checker.parse_yaml(name, text) for name, text in files.items()}
+    documents: Iterable[tuple[str, _Document | None]]
+    if checker.locate:
+        parsed = {name: checker.parse_yaml(name, text) for name, text in files.items()}
+        sources_document = parsed.pop(SOURCES_FILE, None)
+        documents = parsed.items()
+    else:  # one file's data at a time (see items()): a large base never holds it all twice
+        sources_text = files.get(SOURCES_FILE)
+        sources_document = (
+            None if sources_text is None else checker.parse_yaml(SOURCES_FILE, sources_text)
+        )
+        documents = (
+            (name, checker.parse_yaml(name, text))
+            for name, text in files.items()
+            if name != SOURCES_FILE
+        )
     if SOURCES_FILE not in files:
         checker.add(SOURCES_FILE, 0, "is missing", "Create it with a `sources:` list.")
-    sources = checker.sources(documents.pop(SOURCES_FILE, None))
+    sources = checker.sources(sources_document)
     entries: dict[str, tuple[str, _Item]] = {}
-    for name, document in documents.items():
+    for name, document in documents:
         for item in checker.items(name, document, "entries"):
             entry = checker.entry(item)
             if entry is None:
@@ -253,6 +267,8 @@ def _assemble(files: Mapping[str, str], checker: _Checker) -> KnowledgeBase:
                 continue
             entries[entry.id] = (name, item)
             item.value = entry
+            if not checker.locate:
+                item.data = None  # the model holds its own copies of the strings
     if not entries and not checker.problems:
         checker.add("knowledge", 0, "has no entries", "Add a YAML file with an `entries:` list.")
     checker.cross_check(entries, sources)
@@ -402,7 +418,8 @@ class _Checker:
             listing_data = document.data.get(key)
             if document.data.keys() != {key} or not isinstance(listing_data, list):
                 raise _Unlocated
-            for data in listing_data:
+            for index, data in enumerate(listing_data):
+                listing_data[index] = None  # validated data replaces it: drop it as we go
                 yield _Item(name, None, data)
             return
         for other in document.data.keys() - {key}:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import itertools
 import math
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -92,9 +94,11 @@ class Matcher:
         self._word_ids: dict[str, int] = dict.fromkeys(STOPWORDS, _STOPWORD)
         # The loader normalised every phrasing already (to find repeats): reuse its work.
         normalized_phrasings = knowledge.take_normalized()
-        phrasing_tokens: list[list[int]] = []
+        # Token lists, flat with their lengths (C ints: a million small lists cost ~150 MB).
+        phrasing_tokens, phrasing_lengths = array("i"), array("i")
         entry_sizes: list[int] = []
-        entry_docs: list[list[int]] = []  # every token of an entry: phrasings, answer, tags
+        # Every token of an entry, once: phrasings, answer, tags.
+        entry_docs, entry_lengths = array("i"), array("i")
         for entry_id, entry in knowledge.entries.items():
             phrasings = entry.phrasings
             keys = normalized_phrasings.get(entry_id)
@@ -105,14 +109,19 @@ class Matcher:
             first = len(phrasing_tokens)
             for key in keys:
                 words = key.split()
-                phrasing_tokens.append(self._index_split(words))
+                ids = self._index_split(words)
+                phrasing_tokens += array("i", ids)
+                phrasing_lengths.append(len(ids))
                 self._content.append(" ".join(itertools.filterfalse(STOPWORDS.__contains__, words)))
-            document = itertools.chain(
-                *phrasing_tokens[first:],
-                self._index_words(normalize(entry.answer)),
-                self._index_words(normalize(" ".join(entry.tags))),
+            document = dict.fromkeys(
+                itertools.chain(
+                    phrasing_tokens[first:],
+                    self._index_words(normalize(entry.answer)),
+                    self._index_words(normalize(" ".join(entry.tags))),
+                )
             )
-            entry_docs.append(list(dict.fromkeys(document)))
+            entry_docs += array("i", document)
+            entry_lengths.append(len(document))
         del normalized_phrasings
 
         vocabulary_size = len(self._vocabulary)
@@ -121,7 +130,7 @@ class Matcher:
         self._typo_choices = [*self._surface_words, *_TYPO_STOPWORDS]
         entries = max(len(self._entry_ids), 1)
         document_frequency = np.bincount(
-            np.fromiter((t for doc in entry_docs for t in doc), dtype=np.int64),
+            np.asarray(entry_docs, dtype=np.int64),
             minlength=vocabulary_size,
         ).astype(np.float64)
         rarity = np.full(vocabulary_size, _MIN_RARITY, dtype=np.float64)
@@ -138,11 +147,11 @@ class Matcher:
         self._phrasing_entry = np.repeat(np.arange(sizes.size, dtype=np.int32), sizes)
         self._entry_first = np.cumsum(sizes, dtype=np.int64) - sizes
         self._entry_phrasings = np.bincount(self._phrasing_entry, minlength=entries)
-        self._phrasing_tokens = _Forward(phrasing_tokens)
-        del phrasing_tokens
+        self._phrasing_tokens = _Forward(phrasing_tokens, phrasing_lengths)
+        del phrasing_tokens, phrasing_lengths
         self._phrasing_weight = self._phrasing_tokens.row_sums(self._idf)
-        self._entry_postings = _Postings(entry_docs, vocabulary_size)
-        del entry_docs, self._word_ids
+        self._entry_postings = _Postings(entry_docs, entry_lengths, vocabulary_size)
+        del entry_docs, entry_lengths, self._word_ids
         self._vocabulary_size = vocabulary_size
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
 
@@ -354,12 +363,10 @@ def _ranges(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> np
 class _Forward:
     """Item -> tokens in CSR form, for summing word weights over a chosen set of items."""
 
-    def __init__(self, items: list[list[int]]) -> None:
-        lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
-        self._start = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
-        self._tokens = np.fromiter(
-            itertools.chain.from_iterable(items), dtype=np.int32, count=int(lengths.sum())
-        )
+    def __init__(self, tokens: Sequence[int], lengths: Sequence[int]) -> None:
+        """Index items given as their tokens, concatenated, and each item's token count."""
+        self._start = np.concatenate(([0], np.cumsum(lengths, dtype=np.int64))).astype(np.int64)
+        self._tokens = np.array(tokens, dtype=np.int32)
 
     def row_sums(self, table: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """For every item, the sum of `table` over its tokens: `table[tokens].sum()`, exactly.
@@ -390,14 +397,14 @@ class _Forward:
 class _Postings:
     """Token -> item ids in CSR form, for summing a query's shared weight per item."""
 
-    def __init__(self, items: list[list[int]], vocabulary_size: int) -> None:
-        lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
-        tokens = np.fromiter(
-            itertools.chain.from_iterable(items), dtype=np.int32, count=int(lengths.sum())
-        )
-        owners = np.repeat(np.arange(len(items), dtype=np.int32), lengths)
+    def __init__(
+        self, item_tokens: Sequence[int], lengths: Sequence[int], vocabulary_size: int
+    ) -> None:
+        """Index items given as their tokens, concatenated, and each item's token count."""
+        tokens = np.asarray(item_tokens, dtype=np.int32)
+        owners = np.repeat(np.arange(len(lengths), dtype=np.int32), np.asarray(lengths))
         counts = np.bincount(tokens, minlength=vocabulary_size)
-        self._size = len(items)
+        self._size = len(lengths)
         self._start = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
         # Grouped by token, items ascending within a token (the stable sort keeps their order).
         self._items = owners[np.argsort(tokens, kind="stable")]
