@@ -76,12 +76,13 @@ class EngineCache:
         """Return the cached knowledge base and matcher, or None (missing or unusable)."""
         path = self.path(fingerprint)
         try:
-            data = path.read_bytes()
+            handle = path.open("rb")
         except OSError:
             return None
         try:
-            with paused_gc():
-                stored = pickle.loads(data)  # noqa: S301 - our own file in the data folder
+            # Read from the file, not from its bytes: a large base's file would double the peak.
+            with handle, paused_gc():
+                stored = pickle.load(handle)  # noqa: S301 - our own file in the data folder
             magic, key, knowledge, matcher = stored
             if magic != _FORMAT or key != path.name:
                 raise ValueError("written for another key")
