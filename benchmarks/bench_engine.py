@@ -50,6 +50,7 @@ from bot.core.decide import Engine, Mode
 from bot.core.loader import SOURCES_FILE, KnowledgeError, load_knowledge
 from bot.core.models import ANSWER_MAX_CHARS, MIN_ASKS, Entry, KnowledgeBase
 from bot.core.normalize import STOPWORDS, normalize
+from bot.core.store import KnowledgeStore
 from bot.paths import DEFAULT_KNOWLEDGE_DIR
 
 SEED = 20120928
@@ -76,7 +77,7 @@ class Target:
 TARGETS = (
     Target("1000", "p99_ms", 1.0, "ms", "p99 latency at 1,000 entries"),
     Target("100000", "p99_ms", 20.0, "ms", "p99 latency at 100,000 entries"),
-    Target("10000", "load_total_s", 1.0, "s", "load + index at 10,000 entries"),
+    Target("10000", "load_total_s", 1.0, "s", "load + index at 10,000 entries, cold"),
     Target("100000", "peak_rss_mb", 300.0, "MB", "peak RSS at 100,000 entries"),
 )
 
@@ -511,10 +512,31 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
         times += _latencies(naive, [text])
     result["baseline"] = {"list_s": list_s, **_summary(times)}
 
-    # Second memory figure: Python allocations of a whole load + index, under tracemalloc.
-    if spec["tracemalloc"]:
+    if spec["cache"] or spec["tracemalloc"]:  # measured alone, without this engine
         del engine, knowledge, phrasings
         gc.collect()
+
+    # Engine cache (bot.core.cache), as the bot starts: KnowledgeStore with a cache folder.
+    # The first start is a cold load that also writes the cache; the second reads it (warm).
+    # The load target is judged on the cold figure: a warm start only skips work already done.
+    if spec["cache"]:
+        with tempfile.TemporaryDirectory(prefix="familyties-cache-") as cache_dir:
+            store, first_s = _timed(lambda: KnowledgeStore(directory, cache_dir=Path(cache_dir)))
+            del store
+            gc.collect()
+            _reset_peak()
+            store, warm_s = _timed(lambda: KnowledgeStore(directory, cache_dir=Path(cache_dir)))
+            result.update(
+                cache_first_start_s=first_s,
+                cache_warm_start_s=warm_s,
+                peak_warm_mb=_peak_rss_mb(),
+                cache_mb=sum(p.stat().st_size for p in Path(cache_dir).iterdir()) / 2**20,
+            )
+            del store
+            gc.collect()
+
+    # Second memory figure: Python allocations of a whole load + index, under tracemalloc.
+    if spec["tracemalloc"]:
         tracemalloc.start()
         kept = Engine(load_knowledge(directory))
         result["tracemalloc_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
@@ -621,11 +643,15 @@ def print_report(info: dict[str, Any], everything: dict[str, dict[str, Any]]) ->
     header = (
         f"{'KB':>8} {'entries':>8} {'phrasings':>9} | {'load s':>7} {'index s':>7} "
         f"{'total s':>7} | {'p50 ms':>7} {'p99 ms':>7} {'p99 1st':>7} {'q/s':>7} | "
-        f"{'peak MB':>7} {'end MB':>7} {'tracemal':>8}"
+        f"{'peak MB':>7} {'end MB':>7} {'tracemal':>8} | {'1st st s':>8} {'warm s':>7} "
+        f"{'warm MB':>7} {'cache MB':>8}"
     )
     print(
-        "Engine. load = load_knowledge (read + YAML + validation); index = Engine(...). "
-        "peak = VmHWM (RSS high-water) of the size's own process; end = RSS after queries."
+        "Engine, cold (no cache). load = load_knowledge (read + YAML + validation); index = "
+        "Engine(...). peak = VmHWM (RSS high-water) of the size's own process; end = RSS after "
+        "queries.\nEngine cache (KnowledgeStore with a cache folder): 1st st = first start "
+        "(cold load + writing the cache); warm = restart on the same files (reads the cache), "
+        "with its own peak RSS (warm MB) and the cache file's size."
     )
     print(header)
     print("-" * len(header))
@@ -635,7 +661,9 @@ def print_report(info: dict[str, Any], everything: dict[str, dict[str, Any]]) ->
             f"{r['index_s']:>7.3f} {r['load_total_s']:>7.3f} | {r['p50_ms']:>7.3f} "
             f"{r['p99_ms']:>7.3f} {r['cold_p99_ms']:>7.3f} {r['qps']:>7,.0f} | "
             f"{r['peak_rss_mb']:>7.1f} {r['rss_end_mb']:>7.1f} "
-            f"{_fmt(r.get('tracemalloc_peak_mb'), 1):>8}"
+            f"{_fmt(r.get('tracemalloc_peak_mb'), 1):>8} | "
+            f"{_fmt(r.get('cache_first_start_s')):>8} {_fmt(r.get('cache_warm_start_s')):>7} "
+            f"{_fmt(r.get('peak_warm_mb'), 1):>7} {_fmt(r.get('cache_mb'), 1):>8}"
         )
     print()
     print(
@@ -666,6 +694,13 @@ def print_report(info: dict[str, Any], everything: dict[str, dict[str, Any]]) ->
         value = found[target.metric]
         verdict = "met" if value <= target.limit else "MISSED"
         print(f"{label}  measured {value:>9,.3f} {target.unit:<3} {verdict}")
+        if target.metric == "load_total_s" and "cache_warm_start_s" in found:
+            warm = found["cache_warm_start_s"]
+            print(
+                f"  {'  warm restart (engine cache), for reference':<36}"
+                f"{'':>{len(label) - 38}}  measured {warm:>9,.3f} {target.unit:<3} "
+                f"({'within' if warm <= target.limit else 'over'}; the target is judged cold)"
+            )
 
 
 def _print_breakdown(results: dict[str, dict[str, Any]]) -> None:
@@ -749,6 +784,9 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--no-breakdown", action="store_true", help="no stage breakdown")
     parser.add_argument(
+        "--no-cache", action="store_true", help="skip the engine cache's first and warm starts"
+    )
+    parser.add_argument(
         "--tracemalloc", action="store_true", help="add a tracemalloc peak (an extra, slow load)"
     )
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
@@ -803,6 +841,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "baseline_min": 5,
                 "breakdown": not args.no_breakdown,
                 "tracemalloc": args.tracemalloc,
+                "cache": not args.no_cache,
             }
             results[size] = _child(spec, args.timeout) | {
                 "yaml_bytes": written,

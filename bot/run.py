@@ -41,7 +41,11 @@ def run_bot(config: Path | None) -> int:
         return EXIT_USAGE
     setup_logging(settings.log_format, settings.log_level)
     try:
-        store = KnowledgeStore(settings.knowledge_dir, settings.thresholds.to_core())
+        store = KnowledgeStore(
+            settings.knowledge_dir,
+            settings.thresholds.to_core(),
+            cache_dir=settings.data_dir / "cache",
+        )
     except KnowledgeError as error:
         print(f"error: the knowledge base is invalid:\n{error.report()}", file=sys.stderr)  # noqa: T201
         return EXIT_USAGE

@@ -75,11 +75,17 @@ class Decision:
 class Engine:
     """Decides what to do with messages, over one immutable knowledge base."""
 
-    def __init__(self, knowledge: KnowledgeBase, thresholds: Thresholds | None = None) -> None:
+    def __init__(
+        self,
+        knowledge: KnowledgeBase,
+        thresholds: Thresholds | None = None,
+        matcher: Matcher | None = None,
+    ) -> None:
+        """`matcher`, when given, must have been built from `knowledge` (the engine cache)."""
         self.knowledge = knowledge
         self.thresholds = thresholds or Thresholds()
         with paused_gc():
-            self.matcher = Matcher(knowledge)
+            self.matcher = matcher if matcher is not None else Matcher(knowledge)
 
     def decide(self, text: str, mode: Mode = Mode.ASK) -> Decision:
         """Decide what to do with one message."""

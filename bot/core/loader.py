@@ -3,6 +3,13 @@
 Files are parsed with PyYAML's safe loader only. A knowledge base with any problem is never
 returned, so a running bot keeps serving the one it has; the problems say file, line, entry,
 field and how to fix it, because the people reading them are moderators, not programmers.
+
+Two passes, because locating problems is costly and valid files have none: the first builds
+the data straight from libyaml's events and keeps no YAML node trees (a node and two marks per
+scalar: most of the load time and memory of a large base). At its first sign of any problem it
+gives up, and the second pass does everything again with node trees, locating and reporting
+every problem. The first pass may give up on more than the second reports (then the second's
+result is used); it never accepts anything the second would reject.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from rapidfuzz import process
+from yaml import events
 
 from bot.core.models import ANSWER_MAX_CHARS, MIN_ASKS, Entry, KnowledgeBase, Source, paused_gc
 from bot.core.normalize import normalize
@@ -44,6 +52,97 @@ class _SafeLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignor
 
 
 _SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAGS = frozenset({None, "!", "tag:yaml.org,2002:map"})
+_SEQ_TAGS = frozenset({None, "!", "tag:yaml.org,2002:seq"})
+# Key tags whose meaning SafeConstructor gives in the mapping ("<<" merges, "=" is a value).
+_SPECIAL_TAGS = frozenset({"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"})
+
+
+class _Unlocated(Exception):
+    """The first pass met something it does not handle or a problem: run the locating pass."""
+
+
+_NO_KEY = object()
+
+
+def _construct_fast(text: str) -> Any:
+    """Build a document's data from libyaml's events, as yaml.load with _SafeLoader would.
+
+    Plain mappings, sequences and scalars only: anchors, aliases, explicit collection tags,
+    merge keys, repeated keys, several documents or any YAML error raise _Unlocated (the
+    locating pass then reads the file the usual way). Scalars other than plain text go
+    through the loader's own constructors, so ints, booleans and dates come out the same.
+    """
+    loader = _SafeLoader(text)
+    try:
+        get_event, resolve = loader.get_event, loader.resolve
+        first_chars = loader.yaml_implicit_resolvers
+        if (
+            type(get_event()) is not events.StreamStartEvent
+            or type(get_event()) is not events.DocumentStartEvent
+        ):
+            raise _Unlocated
+        containers: list[Any] = []
+        keys: list[Any] = []
+        document: Any = None
+        while True:
+            event = get_event()
+            kind = type(event)
+            value: Any
+            if kind is events.ScalarEvent:
+                if event.anchor is not None:
+                    raise _Unlocated
+                value, tag = event.value, event.tag
+                if tag is None or tag == "!":
+                    plain = event.implicit[0]
+                    tag = (
+                        resolve(yaml.ScalarNode, value, event.implicit)
+                        if plain and (value[:1] in first_chars or None in first_chars)
+                        else _STR_TAG
+                    )
+                if tag != _STR_TAG:
+                    if tag in _SPECIAL_TAGS:
+                        raise _Unlocated
+                    node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark)
+                    value = loader.construct_object(node)
+            elif kind is events.MappingStartEvent or kind is events.SequenceStartEvent:
+                tags = _MAP_TAGS if kind is events.MappingStartEvent else _SEQ_TAGS
+                if event.anchor is not None or event.tag not in tags:
+                    raise _Unlocated
+                containers.append({} if kind is events.MappingStartEvent else [])
+                keys.append(_NO_KEY)
+                continue
+            elif kind is events.MappingEndEvent or kind is events.SequenceEndEvent:
+                value = containers.pop()
+                if keys.pop() is not _NO_KEY:
+                    raise _Unlocated
+            elif kind is events.DocumentEndEvent:
+                break
+            else:  # an alias, or anything unexpected
+                raise _Unlocated
+            if not containers:
+                document = value
+                continue
+            container = containers[-1]
+            if type(container) is list:
+                container.append(value)
+            elif keys[-1] is _NO_KEY:
+                keys[-1] = value
+            else:
+                key = keys[-1]
+                if key in container:  # an unhashable key raises TypeError
+                    raise _Unlocated
+                container[key] = value
+                keys[-1] = _NO_KEY
+        if type(get_event()) is not events.StreamEndEvent:
+            raise _Unlocated
+        return document
+    except (yaml.YAMLError, TypeError) as error:
+        raise _Unlocated from error
+    finally:
+        loader.dispose()
 
 
 @dataclass(frozen=True, order=True)
@@ -123,13 +222,34 @@ def parse_knowledge(files: Mapping[str, str]) -> KnowledgeBase:
 
 
 def _parse(files: Mapping[str, str]) -> KnowledgeBase:
-    checker = _Checker()
-    documents = {name: checker.parse_yaml(name, text) for name, text in files.items()}
+    try:
+        return _assemble(files, _Checker(locate=False))
+    except _Unlocated:
+        return _assemble(files, _Checker(locate=True))
+
+
+def _assemble(files: Mapping[str, str], checker: _Checker) -> KnowledgeBase:
+    """Parse, validate and cross-check; without `checker.locate`, give up on any problem."""
+    documents: Iterable[tuple[str, _Document | None]]
+    if checker.locate:
+        parsed = {name: checker.parse_yaml(name, text) for name, text in files.items()}
+        sources_document = parsed.pop(SOURCES_FILE, None)
+        documents = parsed.items()
+    else:  # one file's data at a time (see items()): a large base never holds it all twice
+        sources_text = files.get(SOURCES_FILE)
+        sources_document = (
+            None if sources_text is None else checker.parse_yaml(SOURCES_FILE, sources_text)
+        )
+        documents = (
+            (name, checker.parse_yaml(name, text))
+            for name, text in files.items()
+            if name != SOURCES_FILE
+        )
     if SOURCES_FILE not in files:
         checker.add(SOURCES_FILE, 0, "is missing", "Create it with a `sources:` list.")
-    sources = checker.sources(documents.pop(SOURCES_FILE, None))
+    sources = checker.sources(sources_document)
     entries: dict[str, tuple[str, _Item]] = {}
-    for name, document in documents.items():
+    for name, document in documents:
         for item in checker.items(name, document, "entries"):
             entry = checker.entry(item)
             if entry is None:
@@ -147,6 +267,8 @@ def _parse(files: Mapping[str, str]) -> KnowledgeBase:
                 continue
             entries[entry.id] = (name, item)
             item.value = entry
+            if not checker.locate:
+                item.data = None  # the model holds its own copies of the strings
     if not entries and not checker.problems:
         checker.add("knowledge", 0, "has no entries", "Add a YAML file with an `entries:` list.")
     checker.cross_check(entries, sources)
@@ -156,13 +278,14 @@ def _parse(files: Mapping[str, str]) -> KnowledgeBase:
         entries={entry_id: item.value for entry_id, (_, item) in entries.items()},
         sources={source.id: source for source in sources.values()},
         files={entry_id: name for entry_id, (name, _) in entries.items()},
+        normalized=checker.normalized,
     )
 
 
 @dataclass
 class _Document:
     name: str
-    node: yaml.MappingNode
+    node: yaml.MappingNode | None  # None in the first pass, which keeps no nodes
     data: dict[str, Any]
 
 
@@ -171,17 +294,21 @@ class _Item:
     """One list item of a document with where it stands, before and after validation."""
 
     file: str
-    node: yaml.Node
+    node: yaml.Node | None  # None in the first pass: asking for a line means a problem
     data: Any
     value: Any = None
 
     @property
     def line(self) -> int:
+        if self.node is None:
+            raise _Unlocated
         return int(self.node.start_mark.line) + 1
 
     def line_of(self, path: tuple[int | str, ...]) -> int:
         """Find the line of the field at `path`, or of the nearest enclosing one."""
         node = self.node
+        if node is None:
+            raise _Unlocated
         line = int(node.start_mark.line) + 1
         for part in path:
             found = _child(node, part)
@@ -204,12 +331,19 @@ def _child(node: yaml.Node, part: int | str) -> tuple[yaml.Node | None, yaml.Nod
 
 
 class _Checker:
-    """Collects problems while the knowledge base is assembled."""
+    """Collects problems while the knowledge base is assembled.
 
-    def __init__(self) -> None:
+    Without `locate` (the first pass) there are no node trees, and the first problem raises
+    _Unlocated instead of being collected.
+    """
+
+    def __init__(self, *, locate: bool = True) -> None:
+        self.locate = locate
         self.problems: list[Problem] = []
         # Ids of items that failed validation: references to them are not reported again.
         self.broken: set[str] = set()
+        # Each valid entry's normalised phrasings, for the index (see KnowledgeBase).
+        self.normalized: dict[str, tuple[str, ...]] = {}
 
     def add(
         self,
@@ -220,9 +354,16 @@ class _Checker:
         entry: str | None = None,
         field: str | None = None,
     ) -> None:
+        if not self.locate:
+            raise _Unlocated
         self.problems.append(Problem(file, line, message, hint, entry, field))
 
     def parse_yaml(self, name: str, text: str) -> _Document | None:
+        if not self.locate:
+            data = _construct_fast(text)
+            if not isinstance(data, dict):
+                raise _Unlocated
+            return _Document(name, None, data)
         loader = _SafeLoader(text)
         try:
             node = loader.get_single_node()
@@ -272,6 +413,14 @@ class _Checker:
     def items(self, name: str, document: _Document | None, key: str) -> Iterator[_Item]:
         """Yield the items of the document's `key` list, reporting a bad document shape."""
         if document is None:
+            return
+        if document.node is None:  # first pass: the data alone, no problem tolerated
+            listing_data = document.data.get(key)
+            if document.data.keys() != {key} or not isinstance(listing_data, list):
+                raise _Unlocated
+            for index, data in enumerate(listing_data):
+                listing_data[index] = None  # validated data replaces it: drop it as we go
+                yield _Item(name, None, data)
             return
         for other in document.data.keys() - {key}:
             self.add(
@@ -370,8 +519,9 @@ class _Checker:
                         entry_id,
                         "see_also",
                     )
-            for index, phrasing in enumerate(entry.phrasings):
-                key = normalize(phrasing)
+            keys = tuple(map(normalize, entry.phrasings))
+            self.normalized[entry_id] = keys
+            for index, (phrasing, key) in enumerate(zip(entry.phrasings, keys, strict=True)):
                 path = ("question",) if index == 0 else ("asks", index - 1)
                 if not key:
                     self.add(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from array import array
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -98,42 +99,66 @@ class Matcher:
         self._content: list[str] = []  # content words only, for character similarity
         self._vocabulary: dict[str, int] = {}
         self._surface: dict[str, str] = {}  # a word as written in the knowledge base -> stem
-        phrasing_entry: list[int] = []
-        phrasing_tokens: list[list[int]] = []
-        entry_first: list[int] = []
-        entry_docs: list[list[int]] = []  # every token of an entry: phrasings, answer, tags
-        mentions: list[list[int]] = []  # each text's tokens, once per text
-        for index, entry in enumerate(knowledge.entries.values()):
-            entry_first.append(len(self._phrasings))
-            document: dict[int, None] = {}
-            for phrasing in entry.phrasings:
-                normalized = normalize(phrasing)
-                ids = self._index_words(normalized)
-                phrasing_entry.append(index)
-                self._phrasings.append(phrasing)
-                self._content.append(content(normalized))
-                phrasing_tokens.append(ids)
-                document.update(dict.fromkeys(ids))
+        # Every word seen -> its token id (stop words: _STOPWORD), for indexing at C speed.
+        self._word_ids: dict[str, int] = dict.fromkeys(STOPWORDS, _STOPWORD)
+        # The loader normalised every phrasing already (to find repeats): reuse its work.
+        normalized_phrasings = knowledge.take_normalized()
+        # Token lists, flat with their lengths (C ints: a million small lists cost ~150 MB).
+        phrasing_tokens, phrasing_lengths = array("i"), array("i")
+        entry_sizes: list[int] = []
+        # Every token of an entry, once: phrasings, answer, tags.
+        entry_docs, entry_lengths = array("i"), array("i")
+        answer_tokens = array("i")  # each answer's tokens, once (for how often words occur)
+        for entry_id, entry in knowledge.entries.items():
+            phrasings = entry.phrasings
+            keys = normalized_phrasings.get(entry_id)
+            if keys is None or len(keys) != len(phrasings):
+                keys = tuple(map(normalize, phrasings))
+            entry_sizes.append(len(phrasings))
+            self._phrasings += phrasings
+            first = len(phrasing_tokens)
+            for key in keys:
+                words = key.split()
+                ids = self._index_split(words)
+                phrasing_tokens += array("i", ids)
+                phrasing_lengths.append(len(ids))
+                self._content.append(" ".join(itertools.filterfalse(STOPWORDS.__contains__, words)))
             answer = self._index_words(normalize(entry.answer))
-            document.update(dict.fromkeys(answer))
-            document.update(dict.fromkeys(self._index_words(normalize(" ".join(entry.tags)))))
-            entry_docs.append(list(document))
-            mentions += phrasing_tokens[entry_first[-1] :]
-            mentions.append(answer)
+            answer_tokens += array("i", answer)
+            document = dict.fromkeys(
+                itertools.chain(
+                    phrasing_tokens[first:],
+                    answer,
+                    self._index_words(normalize(" ".join(entry.tags))),
+                )
+            )
+            entry_docs += array("i", document)
+            entry_lengths.append(len(document))
+        del normalized_phrasings
 
         vocabulary_size = len(self._vocabulary)
-        self._variants = self._spelling_variants(_token_counts(mentions, vocabulary_size))
-        if self._variants:
-            for lists in (phrasing_tokens, entry_docs, mentions):
-                _respell(lists, self._variants)
+        # In how many texts (phrasings and answers) each token occurs.
+        counts = np.bincount(
+            np.concatenate((np.asarray(phrasing_tokens), np.asarray(answer_tokens))),
+            minlength=vocabulary_size,
+        )
+        del answer_tokens
+        self._variants = self._spelling_variants(counts)
+        phrasing_items = _respell(
+            phrasing_tokens, phrasing_lengths, self._variants, vocabulary_size
+        )
+        entry_items = _respell(entry_docs, entry_lengths, self._variants, vocabulary_size)
+        del phrasing_tokens, phrasing_lengths, entry_docs, entry_lengths
+        for variant, target in self._variants.items():
+            counts[target] += counts[variant]
+            counts[variant] = 0
         self._surface_words = list(self._surface)
         self._surface_stems = [self._surface[word] for word in self._surface_words]
         self._typo_choices = [*self._surface_words, *_TYPO_STOPWORDS]
         entries = max(len(self._entry_ids), 1)
-        document_frequency = np.bincount(
-            np.fromiter((t for doc in entry_docs for t in doc), dtype=np.int64),
-            minlength=vocabulary_size,
-        ).astype(np.float64)
+        document_frequency = np.bincount(entry_items[0], minlength=vocabulary_size).astype(
+            np.float64
+        )
         rarity = np.full(vocabulary_size, _MIN_RARITY, dtype=np.float64)
         everyday = np.ones(vocabulary_size, dtype=np.float64)  # rarity of the commonest form
         english = np.zeros(vocabulary_size, dtype=np.float64)  # frequency of the commonest form
@@ -144,7 +169,6 @@ class Matcher:
             english[token_id] = max(english[token_id], 10.0 ** (zipf_frequency(word, "en") - 9))
         # How topical a word is for *this* knowledge base: rare in English ("DOMA"), or far
         # more frequent here than in English ("policy", "married", "family": keyness).
-        counts = _token_counts(mentions, vocabulary_size)
         keyness = np.log10(
             np.maximum(counts, 0.5) / max(counts.sum(), 1) / np.maximum(english, 1e-9)
         )
@@ -160,26 +184,47 @@ class Matcher:
         self._idf = np.log1p(entries / np.maximum(document_frequency, 1.0))
         self._weights = self._idf * rarity
 
-        self._phrasing_entry = np.asarray(phrasing_entry, dtype=np.int64)
-        self._entry_first = np.asarray(entry_first, dtype=np.int64)
+        sizes = np.asarray(entry_sizes, dtype=np.int32)
+        self._phrasing_entry = np.repeat(np.arange(sizes.size, dtype=np.int32), sizes)
+        self._entry_first = np.cumsum(sizes, dtype=np.int64) - sizes
         self._entry_phrasings = np.bincount(self._phrasing_entry, minlength=entries)
-        self._phrasing_weight = np.asarray(
-            [float(self._idf[ids].sum()) for ids in phrasing_tokens], dtype=np.float64
-        )
-        self._phrasing_tokens = _Forward(phrasing_tokens)
-        self._entry_postings = _Postings(entry_docs, vocabulary_size)
+        self._phrasing_tokens = _Forward(*phrasing_items)
+        self._phrasing_weight = self._phrasing_tokens.row_sums(self._idf)
+        self._entry_postings = _Postings(*entry_items, vocabulary_size)
+        del phrasing_items, entry_items, self._word_ids
         self._vocabulary_size = vocabulary_size
+        self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickle the index (for the engine cache), not its cache of typo corrections."""
+        state = dict(self.__dict__)
+        del state["_correct"]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
 
     def _index_words(self, normalized: str) -> list[int]:
         """Add a text's content words to the vocabulary; return their token ids, once each."""
-        ids: dict[int, None] = {}
-        for word in normalized.split():
-            if word in STOPWORDS:
-                continue
-            token = self._surface.setdefault(word, stem(word))
-            ids[self._vocabulary.setdefault(token, len(self._vocabulary))] = None
-        return list(ids)
+        return self._index_split(normalized.split())
+
+    def _index_split(self, words: list[str]) -> list[int]:
+        """_index_words of a text already split into words (map and dict run at C speed).
+
+        Token ids are given in order of first appearance, so the index is the same whatever
+        the path: numbering and float sums follow the order of the knowledge base.
+        """
+        word_ids = self._word_ids
+        found = dict.fromkeys(map(word_ids.get, words))
+        if None in found:  # a word not seen before: number it, and its stem if new
+            for word in words:
+                if word not in word_ids:
+                    token = self._surface.setdefault(word, stem(word))
+                    word_ids[word] = self._vocabulary.setdefault(token, len(self._vocabulary))
+            found = dict.fromkeys(map(word_ids.get, words))
+        found.pop(_STOPWORD, None)
+        return list(found)  # type: ignore[arg-type]
 
     def _spelling_variants(self, counts: npt.NDArray[np.int64]) -> dict[int, int]:
         """Map the knowledge base's own misspellings to the token of the word they misspell.
@@ -424,17 +469,28 @@ def _rarity(word: str) -> float:
 _TYPO_STOPWORDS = tuple(sorted(word for word in STOPWORDS if len(word) >= _MIN_TYPO_LENGTH))
 
 
-def _token_counts(texts: list[list[int]], size: int) -> npt.NDArray[np.int64]:
-    """In how many texts each token occurs."""
-    flat = np.fromiter(itertools.chain.from_iterable(texts), dtype=np.int64)
-    return np.bincount(flat, minlength=size)
+def _respell(
+    tokens: npt.ArrayLike, lengths: npt.ArrayLike, variants: dict[int, int], size: int
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
+    """Replace misspelt tokens by their word's token in flat item lists (tokens, lengths).
 
-
-def _respell(texts: list[list[int]], variants: dict[int, int]) -> None:
-    """Replace misspelt tokens by their word's token in place, keeping each text's once."""
-    for index, tokens in enumerate(texts):
-        if not variants.keys().isdisjoint(tokens):
-            texts[index] = list(dict.fromkeys(variants.get(t, t) for t in tokens))
+    An item that held both spellings now holds its word twice: the later one is dropped.
+    """
+    flat = np.asarray(tokens, dtype=np.int32)
+    counts = np.asarray(lengths, dtype=np.int64)
+    misspelt = np.isin(flat, np.fromiter(variants, dtype=np.int32, count=len(variants)))
+    if not variants or not misspelt.any():
+        return flat, counts
+    remap = np.arange(size, dtype=np.int32)
+    remap[list(variants)] = list(variants.values())
+    flat = remap[flat]
+    owner = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
+    touched = np.flatnonzero(np.isin(owner, owner[misspelt]))
+    key = owner[touched] * size + flat[touched]
+    order = np.argsort(key, kind="stable")
+    keep = np.ones(flat.size, dtype=bool)
+    keep[touched[order[1:]][key[order[1:]] == key[order[:-1]]]] = False
+    return flat[keep], np.bincount(owner[keep], minlength=counts.size)
 
 
 def _top(scores: npt.NDArray[np.float64], count: int) -> npt.NDArray[np.int64]:
@@ -460,12 +516,23 @@ def _ranges(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> np
 class _Forward:
     """Item -> tokens in CSR form, for summing word weights over a chosen set of items."""
 
-    def __init__(self, items: list[list[int]]) -> None:
-        lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
-        self._start = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
-        self._tokens = np.fromiter(
-            itertools.chain.from_iterable(items), dtype=np.int32, count=int(lengths.sum())
-        )
+    def __init__(self, tokens: npt.ArrayLike, lengths: npt.ArrayLike) -> None:
+        """Index items given as their tokens, concatenated, and each item's token count."""
+        self._start = np.concatenate(([0], np.cumsum(lengths, dtype=np.int64))).astype(np.int64)
+        self._tokens = np.array(tokens, dtype=np.int32)
+
+    def row_sums(self, table: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """For every item, the sum of `table` over its tokens: `table[tokens].sum()`, exactly.
+
+        numpy adds fewer than 8 numbers one after another, as bincount does; 8 or more it adds
+        pairwise, in another order (other rounding): those few items are summed one by one.
+        """
+        lengths = np.diff(self._start)
+        owner = np.repeat(np.arange(lengths.size), lengths)
+        sums = np.bincount(owner, weights=table[self._tokens], minlength=lengths.size)
+        for item in np.flatnonzero(lengths >= 8):
+            sums[item] = table[self._tokens[self._start[item] : self._start[item + 1]]].sum()
+        return sums.astype(np.float64)
 
     def tokens(self, item: int) -> npt.NDArray[np.int32]:
         """One item's tokens."""
@@ -487,14 +554,15 @@ class _Forward:
 class _Postings:
     """Token -> item ids in CSR form, for summing a query's shared weight per item."""
 
-    def __init__(self, items: list[list[int]], vocabulary_size: int) -> None:
-        lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
-        tokens = np.fromiter(
-            itertools.chain.from_iterable(items), dtype=np.int64, count=int(lengths.sum())
-        )
-        owners = np.repeat(np.arange(len(items), dtype=np.int64), lengths)
+    def __init__(
+        self, item_tokens: npt.ArrayLike, item_lengths: npt.ArrayLike, vocabulary_size: int
+    ) -> None:
+        """Index items given as their tokens, concatenated, and each item's token count."""
+        tokens = np.asarray(item_tokens, dtype=np.int32)
+        lengths = np.asarray(item_lengths)
+        owners = np.repeat(np.arange(lengths.size, dtype=np.int32), lengths)
         counts = np.bincount(tokens, minlength=vocabulary_size)
-        self._size = len(items)
+        self._size = len(lengths)
         self._start = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
         # Grouped by token, items ascending within a token (the stable sort keeps their order).
         self._items = owners[np.argsort(tokens, kind="stable")]

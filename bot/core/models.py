@@ -111,11 +111,25 @@ class KnowledgeBase:
     sources: Mapping[str, Source]
     # Which file (relative to the knowledge directory) holds each entry, for editing in place.
     files: Mapping[str, str] = field(default_factory=dict)
+    # Each entry's phrasings as the loader normalised them to check for repeats, handed to the
+    # index once (`take_normalized`) so a large base is not normalised twice. Not data: not
+    # compared, not pickled, and an index built without it normalises the phrasings itself.
+    normalized: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "entries", MappingProxyType(dict(self.entries)))
         object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
         object.__setattr__(self, "files", MappingProxyType(dict(self.files)))
+
+    def __reduce__(self) -> tuple[type[KnowledgeBase], tuple[dict[str, Any], ...]]:
+        """Pickle the data only (mapping proxies cannot be pickled), for the engine cache."""
+        return (type(self), (dict(self.entries), dict(self.sources), dict(self.files)))
+
+    def take_normalized(self) -> dict[str, tuple[str, ...]]:
+        """Return the loader's normalised phrasings and forget them (used once, by the index)."""
+        taken = dict(self.normalized)
+        self.normalized.clear()
+        return taken
 
     @property
     def phrasing_count(self) -> int:

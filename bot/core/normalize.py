@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
+from typing import TypeVar
 
 import snowballstemmer
 
@@ -72,12 +74,11 @@ _LEXICON = {
     "lgbtq": "lgbt",
     "glbt": "lgbt",
 }
-_LEXICON_WORDS = re.compile(
-    r"\b(?:" + "|".join(sorted(map(re.escape, _LEXICON), key=len, reverse=True)) + r")\b"
-)
 _ACRONYM = re.compile(r"\b(?:[a-z]\.){2,}[a-z]?\b")
 _THOUSANDS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
-_NON_WORD = re.compile(r"[^\w]+|_")
+# What each of the two must find to change anything: a cheaper scan of long texts.
+_MAY_BE_ACRONYM = re.compile(r"[a-z]\.[a-z]\.")
+_MAY_BE_THOUSANDS = re.compile(r"\d[,.]\d\d\d")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 # Function words and chat filler: they carry no topic, so they must never make a match.
@@ -101,20 +102,84 @@ STOPWORDS: frozenset[str] = frozenset(
 )
 
 
+# Words only: runs of word characters other than "_".
+_WORD = re.compile(r"[^\W_]+")
+# Without an apostrophe, _CONTRACTION can only match these three words.
+_BARE_CONTRACTION = re.compile(r"\b(?:cant|wont|aint)\b")
+_LEXICON_SINGLE = frozenset(key for key in _LEXICON if " " not in key)
+_LEXICON_PAIRS: dict[tuple[str, str], str] = {
+    (key.partition(" ")[0], key.partition(" ")[2]): value
+    for key, value in _LEXICON.items()
+    if " " in key
+}
+_LEXICON_FIRST = frozenset(first for first, _ in _LEXICON_PAIRS)
+_LEXICON_SINGLE_BOTH: frozenset[str | bytes] = frozenset(
+    {*_LEXICON_SINGLE, *(word.encode() for word in _LEXICON_SINGLE)}
+)
+_W = TypeVar("_W", str, bytes)
+_LEXICON_ASCII = frozenset(word.encode() for word in _LEXICON_SINGLE | _LEXICON_FIRST)
+_LEXICON_PAIRS_ASCII = tuple((first.encode(), second.encode()) for first, second in _LEXICON_PAIRS)
+# ASCII text: every byte but a letter or digit becomes a space (bytes.translate is C-fast).
+_ASCII_WORDS = bytes(
+    code if chr(code).isascii() and chr(code).isalnum() else ord(" ") for code in range(256)
+)
+
+
 @lru_cache(maxsize=4096)
 def normalize(text: str) -> str:
     """Return the comparable form: NFKC, casefolded, contractions expanded, words only."""
-    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).casefold()
-    # Each pass runs only when its trigger is present: most text has no dots or apostrophes,
-    # and a large knowledge base normalises a million phrasings at load time.
+    # Each pass runs only when its trigger is present, and ASCII text skips what cannot change
+    # it: a large knowledge base normalises a million phrasings at load time. The result is
+    # the same as the plain sequence of passes (tests/core/test_normalize.py checks it).
+    ascii_only = text.isascii()
+    if ascii_only:
+        text = (text.translate(_APOSTROPHES) if "`" in text else text).casefold()
+    else:
+        text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).casefold()
     if "." in text or "," in text:
         text = _US.sub(" usa ", text) if "u." in text else text
-        text = _ACRONYM.sub(lambda m: m.group().replace(".", ""), text)
-        text = _THOUSANDS.sub("", text)
-    if "'" in text or "nt" in text:
+        if _MAY_BE_ACRONYM.search(text):
+            text = _ACRONYM.sub(lambda m: m.group().replace(".", ""), text)
+        if _MAY_BE_THOUSANDS.search(text):
+            text = _THOUSANDS.sub("", text)
+    if "'" in text:
         text = _CONTRACTION.sub(_expand, text)
-    text = " ".join(_NON_WORD.sub(" ", text).split())
-    return _LEXICON_WORDS.sub(lambda match: _LEXICON[match.group(0)], text)
+    elif "nt" in text:
+        text = _BARE_CONTRACTION.sub(lambda match: _IRREGULAR[match.group(0)], text)
+    if ascii_only:
+        found = text.encode("ascii").translate(_ASCII_WORDS).split()
+        if _LEXICON_ASCII.isdisjoint(found) or not _has_lexicon(found, _LEXICON_PAIRS_ASCII):
+            return b" ".join(found).decode("ascii")
+        words = [word.decode("ascii") for word in found]
+    else:
+        words = _WORD.findall(text)
+        if not _has_lexicon(words, _LEXICON_PAIRS):
+            return " ".join(words)
+    return " ".join(_replace_lexicon(words))
+
+
+def _has_lexicon(words: list[_W], pairs: Iterable[tuple[_W, _W]]) -> bool:
+    """Whether a lexicon word, or both words of a lexicon pair, occur in `words`."""
+    present = set(words)
+    if not _LEXICON_SINGLE_BOTH.isdisjoint(present):
+        return True
+    return any(first in present and second in present for first, second in pairs)
+
+
+def _replace_lexicon(words: list[str]) -> list[str]:
+    """Replace lexicon words (and word pairs) left to right, as one regex pass would."""
+    out: list[str] = []
+    index = 0
+    while index < len(words):
+        word = words[index]
+        pair = _LEXICON_PAIRS.get((word, words[index + 1])) if index + 1 < len(words) else None
+        if pair is not None:
+            out.append(pair)
+            index += 2
+            continue
+        out.append(_LEXICON.get(word, word))
+        index += 1
+    return out
 
 
 _STEMMER = snowballstemmer.stemmer("english")

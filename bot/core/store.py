@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.core.cache import EngineCache
 from bot.core.decide import Engine, Thresholds
 from bot.core.loader import parse_knowledge, read_knowledge_files
 from bot.core.models import KnowledgeBase
@@ -59,14 +60,25 @@ class Diff:
 
 
 class KnowledgeStore:
-    """Holds the engine for the current knowledge base and swaps it atomically."""
+    """Holds the engine for the current knowledge base and swaps it atomically.
 
-    def __init__(self, directory: Path, thresholds: Thresholds | None = None) -> None:
+    With `cache_dir`, engines built from files are kept there (bot.core.cache), so a restart
+    or reload of unchanged files skips parsing, validation and indexing.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        thresholds: Thresholds | None = None,
+        *,
+        cache_dir: Path | None = None,
+    ) -> None:
         self.directory = directory
         self.thresholds = thresholds or Thresholds()
+        self._cache = EngineCache(cache_dir) if cache_dir is not None else None
         files = read_knowledge_files(directory)
-        self._engine = Engine(parse_knowledge(files), self.thresholds)
         self._fingerprint: str | None = fingerprint(files)
+        self._engine = self._build(files, self._fingerprint)
         self.last_reload_ok = True
 
     @property
@@ -90,11 +102,11 @@ class KnowledgeStore:
         if only_if_changed and current == self._fingerprint:
             return Diff()
         try:
-            knowledge = parse_knowledge(files)
+            engine = self._build(files, current)
         except Exception:
             self.last_reload_ok = False
             raise
-        return self.replace(knowledge, files)
+        return self._swap(engine, current)
 
     def replace(self, knowledge: KnowledgeBase, files: Mapping[str, str] | None = None) -> Diff:
         """Serve an already validated knowledge base from the next message on.
@@ -103,9 +115,26 @@ class KnowledgeStore:
         then knows the folder holds nothing newer (no second parse of the same change).
         """
         engine = Engine(knowledge, self.thresholds)  # built fully before the swap
-        diff = Diff.between(self._engine.knowledge, knowledge)
+        current = fingerprint(files) if files is not None else None
+        if self._cache is not None and current is not None:
+            self._cache.save(current, knowledge, engine.matcher)
+        return self._swap(engine, current)
+
+    def _build(self, files: Mapping[str, str], current: str) -> Engine:
+        """Return the engine for these texts: cached, or parsed and indexed (then cached)."""
+        cached = self._cache.load(current) if self._cache is not None else None
+        if cached is not None:
+            knowledge, matcher = cached
+            return Engine(knowledge, self.thresholds, matcher)
+        engine = Engine(parse_knowledge(files), self.thresholds)
+        if self._cache is not None:
+            self._cache.save(current, engine.knowledge, engine.matcher)
+        return engine
+
+    def _swap(self, engine: Engine, current: str | None) -> Diff:
+        diff = Diff.between(self._engine.knowledge, engine.knowledge)
         self._engine = engine
-        self._fingerprint = fingerprint(files) if files is not None else None
+        self._fingerprint = current
         self.last_reload_ok = True
         return diff
 

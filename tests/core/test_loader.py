@@ -5,8 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
-from bot.core.loader import KnowledgeError, Problem, load_knowledge, parse_knowledge
+from bot.core.loader import (
+    KnowledgeError,
+    Problem,
+    _assemble,
+    _Checker,
+    _construct_fast,
+    _SafeLoader,
+    _Unlocated,
+    load_knowledge,
+    parse_knowledge,
+)
+from bot.core.normalize import normalize
 from bot.core.store import KnowledgeStore
 
 SOURCES = """\
@@ -226,3 +238,75 @@ def test_a_watched_reload_after_a_replace_from_the_same_files_does_nothing(tmp_p
     engine = store.engine
     assert not store.reload(only_if_changed=True)
     assert store.engine is engine
+
+
+def test_valid_files_load_without_yaml_node_trees(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first pass builds data from events; node trees are only for locating problems."""
+    located = parse_knowledge(good_files())
+
+    def no_nodes(*_: object) -> None:
+        raise AssertionError("a valid knowledge base was composed into node trees")
+
+    monkeypatch.setattr(_SafeLoader, "get_single_node", no_nodes)
+    fast = parse_knowledge(good_files())
+    assert fast == located
+    assert fast.normalized == {
+        "what-is-doma": tuple(map(normalize, fast.entries["what-is-doma"].phrasings))
+    }
+
+
+def test_the_first_pass_gives_up_on_problems_and_the_second_locates_them() -> None:
+    files = good_files()
+    files["law.yaml"] = files["law.yaml"].replace("      - id: nbc\n", "      - id: nbx\n")
+    with pytest.raises(_Unlocated):
+        _assemble(files, _Checker(locate=False))
+    (problem,) = problems(files)
+    assert (problem.file, problem.line, problem.field) == ("law.yaml", 11, "sources")
+
+
+def test_yaml_the_first_pass_does_not_handle_is_read_the_usual_way() -> None:
+    """Anchors, merge keys and nested repeated keys are valid YAML: the second pass reads them."""
+    files = good_files()
+    files["law.yaml"] = (
+        ENTRY.replace("    as_of: 2012-09-28\n", "    as_of: &day 2012-09-28\n")
+        .replace("    reviewed: 2026-11-22\n", "    reviewed: *day\n")
+        .replace(
+            '        quote: "bars federal recognition"\n', "        quote: a\n        quote: b\n"
+        )
+    )
+    with pytest.raises(_Unlocated):
+        _assemble(files, _Checker(locate=False))
+    entry = parse_knowledge(files).entries["what-is-doma"]
+    assert str(entry.reviewed) == "2012-09-28" and entry.sources[0].quote == "b"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: 1\nb: [yes, no, null, ~, 1.5, 0x1f, 1_000, '2012-01-01', 2012-01-01, 12:30]\n",
+        "a: {b: c, 'd': \"e\\n\", f: [g, {h: i}]}\nlist:\n  - |\n    block\n  - >-\n    folded\n",
+        "a: !!str 12\nb: !!int '7'\nc: !!float 1\nd: ''\ne:\n",
+        "? complex\n: key\n'=': equals\n",
+    ],
+)
+def test_the_event_builder_gives_what_yaml_load_gives(text: str) -> None:
+    assert _construct_fast(text) == yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - safe
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "a: &x 1\nb: *x\n",
+        "a: 1\na: 2\n",
+        "<<: {a: 1}\n",
+        "a: !!set {b}\n",
+        "--- 1\n--- 2\n",
+        "a: [unclosed\n",
+        "a: !!python/object/apply:os.system ['true']\n",
+        "[1]: x\n",
+    ],
+)
+def test_the_event_builder_gives_up_on_what_it_does_not_handle(text: str) -> None:
+    with pytest.raises(_Unlocated):
+        _construct_fast(text)

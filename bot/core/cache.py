@@ -1,0 +1,123 @@
+"""An on-disk cache of validated knowledge bases and their indexes, keyed by content.
+
+Loading a large knowledge base is mostly YAML parsing, validation and index building, and a
+restart or a reload of unchanged files needs none of it. A cache file holds the knowledge base
+and the matcher built from exactly these file texts by exactly this code: its key hashes every
+file's name and text, the core's source files and the versions of the libraries whose output
+it stores. Any change makes a new key, so a stale file is never used, only replaced.
+
+The cache is an optimisation only: a missing, unreadable or corrupt file is ignored (and
+removed) and the engine is built from the files. It is safe to delete at any time. Cache files
+are pickles: they are trusted like the database beside them in the data folder, which only the
+bot's own user may write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import pickle
+import sys
+import tempfile
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+from bot.core.matcher import Matcher
+from bot.core.models import KnowledgeBase, paused_gc
+
+__all__ = ["EngineCache", "code_version"]
+
+log = logging.getLogger(__name__)
+
+_FORMAT = b"familyties-engine-cache-1"
+_PREFIX, _SUFFIX = "engine-", ".pickle"
+# Libraries whose behaviour is baked into a cached knowledge base or index.
+_LIBRARIES = (
+    "numpy",
+    "pydantic",
+    "pydantic-core",
+    "PyYAML",
+    "rapidfuzz",
+    "snowballstemmer",
+    "wordfreq",
+)
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """Hash of what turns files into a cached engine: core sources, libraries, Python."""
+    digest = hashlib.sha256(_FORMAT + sys.version.encode())
+    for name in _LIBRARIES:
+        try:
+            version = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            version = "?"
+        digest.update(f"\0{name}={version}".encode())
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        digest.update(b"\0" + path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+class EngineCache:
+    """Knowledge bases and matchers stored by the fingerprint of their files (one at a time)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def path(self, fingerprint: str) -> Path:
+        """Return the cache file for files with this fingerprint, built by this code."""
+        key = hashlib.sha256(f"{code_version()}\0{fingerprint}".encode()).hexdigest()
+        return self.directory / f"{_PREFIX}{key[:40]}{_SUFFIX}"
+
+    def load(self, fingerprint: str) -> tuple[KnowledgeBase, Matcher] | None:
+        """Return the cached knowledge base and matcher, or None (missing or unusable)."""
+        path = self.path(fingerprint)
+        try:
+            handle = path.open("rb")
+        except OSError:
+            return None
+        try:
+            # Read from the file, not from its bytes: a large base's file would double the peak.
+            with handle, paused_gc():
+                stored = pickle.load(handle)  # noqa: S301 - our own file in the data folder
+            magic, key, knowledge, matcher = stored
+            if magic != _FORMAT or key != path.name:
+                raise ValueError("written for another key")
+            if not isinstance(knowledge, KnowledgeBase) or not isinstance(matcher, Matcher):
+                raise TypeError("unexpected content")
+        except Exception as error:  # any damage means: rebuild
+            log.warning("Ignoring the unusable engine cache file %s: %s", path, error)
+            with contextlib.suppress(OSError):
+                path.unlink()
+            return None
+        return knowledge, matcher
+
+    def save(self, fingerprint: str, knowledge: KnowledgeBase, matcher: Matcher) -> None:
+        """Store a knowledge base and its matcher, replacing older cache files.
+
+        Written to a temporary file and renamed, so a reader never sees half a file; a
+        failure (full or read-only disk) is logged and otherwise ignored.
+        """
+        path = self.path(fingerprint)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(
+                dir=self.directory, prefix=".tmp-", suffix=_SUFFIX, delete=False
+            ) as handle:
+                try:
+                    pickle.dump((_FORMAT, path.name, knowledge, matcher), handle, protocol=5)
+                except BaseException:
+                    handle.close()
+                    os.unlink(handle.name)
+                    raise
+            os.replace(handle.name, path)
+        except (OSError, pickle.PicklingError) as error:
+            log.warning("Could not write the engine cache %s: %s", path, error)
+            return
+        for old in self.directory.glob(f"{_PREFIX}*{_SUFFIX}"):
+            if old != path:
+                with contextlib.suppress(OSError):
+                    old.unlink()

@@ -1,0 +1,135 @@
+"""The engine cache: used only for the very same files, and never trusted when damaged."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.core import cache as cache_module
+from bot.core import store as store_module
+from bot.core.decide import Mode
+from bot.core.loader import read_knowledge_files
+from bot.core.matcher import _Forward
+from bot.core.store import KnowledgeStore, fingerprint
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    for path in (ROOT / "knowledge").glob("*.yaml"):
+        (knowledge / path.name).write_bytes(path.read_bytes())
+    return knowledge
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the knowledge bases the store parses (a cache hit parses none)."""
+    calls: list[int] = []
+    real = store_module.parse_knowledge
+
+    def counted(files: dict[str, str]) -> object:
+        calls.append(1)
+        return real(files)
+
+    monkeypatch.setattr(store_module, "parse_knowledge", counted)
+    return calls
+
+
+QUESTIONS = ("what is doma", "wat is prosecutorial discretion", "can I get a green card now?")
+
+
+def decisions(store: KnowledgeStore) -> list[object]:
+    return [store.engine.decide(q, mode) for q in QUESTIONS for mode in Mode]
+
+
+def test_a_restart_on_the_same_files_uses_the_cache(
+    folder: Path, tmp_path: Path, parses: list[int]
+) -> None:
+    cache = tmp_path / "cache"
+    first = KnowledgeStore(folder, cache_dir=cache)
+    assert len(parses) == 1 and len(list(cache.glob("engine-*.pickle"))) == 1
+    second = KnowledgeStore(folder, cache_dir=cache)
+    assert len(parses) == 1  # hit: nothing parsed
+    assert second.knowledge == first.knowledge
+    assert second.knowledge.files == first.knowledge.files
+    assert decisions(second) == decisions(first)
+
+
+def test_changed_files_are_parsed_again_and_replace_the_cache(
+    folder: Path, tmp_path: Path, parses: list[int]
+) -> None:
+    cache = tmp_path / "cache"
+    store = KnowledgeStore(folder, cache_dir=cache)
+    (before,) = cache.glob("engine-*.pickle")
+    law = folder / "law.yaml"
+    law.write_text(law.read_text("utf-8") + "\n# a comment changes the bytes\n", "utf-8")
+    store.reload()
+    assert len(parses) == 2
+    (after,) = cache.glob("engine-*.pickle")
+    assert after != before
+    KnowledgeStore(folder, cache_dir=cache)
+    assert len(parses) == 2
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"",
+        b"not a pickle at all",
+        pickle.dumps(("familyties-engine-cache-1", "another key", None, None)),
+        pickle.dumps({"something": "else"}),
+    ],
+)
+def test_a_corrupt_cache_file_is_ignored_removed_and_rebuilt(
+    folder: Path, tmp_path: Path, parses: list[int], damage: bytes
+) -> None:
+    cache = tmp_path / "cache"
+    good = KnowledgeStore(folder, cache_dir=cache)
+    (path,) = cache.glob("engine-*.pickle")
+    path.write_bytes(damage)
+    rebuilt = KnowledgeStore(folder, cache_dir=cache)
+    assert len(parses) == 2
+    assert decisions(rebuilt) == decisions(good)
+    assert path.read_bytes() != damage  # written again, whole
+    KnowledgeStore(folder, cache_dir=cache)
+    assert len(parses) == 2
+
+
+def test_another_code_version_does_not_use_the_cache(
+    folder: Path, tmp_path: Path, parses: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    KnowledgeStore(folder, cache_dir=cache)
+    monkeypatch.setattr(cache_module, "code_version", lambda: "a newer release")
+    KnowledgeStore(folder, cache_dir=cache)
+    assert len(parses) == 2
+
+
+def test_an_unwritable_cache_only_costs_time(
+    folder: Path, tmp_path: Path, parses: list[int]
+) -> None:
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("")
+    store = KnowledgeStore(folder, cache_dir=blocked / "cache")
+    assert store.engine.decide("what is doma").entry_id == "what-is-doma"
+
+
+def test_the_cache_key_covers_every_file(folder: Path, tmp_path: Path) -> None:
+    files = read_knowledge_files(folder)
+    cache = cache_module.EngineCache(tmp_path)
+    renamed = {f"x-{name}" if name == "law.yaml" else name: text for name, text in files.items()}
+    assert cache.path(fingerprint(files)) != cache.path(fingerprint(renamed))
+
+
+def test_row_sums_add_exactly_as_numpy_sum_does() -> None:
+    rng = np.random.default_rng(7)
+    table = rng.random(500) * 7
+    rows = [list(rng.integers(0, 500, rng.integers(0, 20))) for _ in range(3000)]
+    sums = _Forward([t for row in rows for t in row], [len(row) for row in rows]).row_sums(table)
+    assert all(sums[i] == table[row].sum() for i, row in enumerate(rows))
