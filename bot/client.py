@@ -22,7 +22,7 @@ from bot.db import Database
 from bot.health import HealthServer
 from bot.metrics import Metrics
 from bot.settings import Settings
-from bot.ui.render import NO_PINGS, Rendered, answer_embed, feedback_view
+from bot.ui.render import NO_PINGS, AnswerCards, Rendered, answer_embed, feedback_view
 from bot.ui.views import FeedbackButton, SuggestionButton
 from bot.watch import watch_knowledge
 
@@ -71,9 +71,26 @@ class FamilyTies(commands.Bot):
         self.answer_cooldown = Cooldown(settings.cooldowns.per_channel_entry_seconds)
         self.metrics = Metrics()
         self.metrics.entries.set_function(lambda: len(self.store.knowledge.entries))
+        self.cards = AnswerCards()
         self.health: HealthServer | None = None
         self._stop_watching = asyncio.Event()
         self._background: set[asyncio.Task[None]] = set()
+
+    def may_be_command(self, content: str) -> bool:
+        """Tell cheaply whether a message could be a prefix or mention command at all."""
+        user = self.user
+        if user is None:
+            return True
+        return content.startswith((self.settings.command_prefix, f"<@{user.id}>", f"<@!{user.id}>"))
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """Run prefix commands, skipping messages that cannot be one.
+
+        Why: commands.Bot parses every message for a command (prefixes, the mention forms);
+        nearly every message the bot sees is a question, answered by the Answers cog.
+        """
+        if not message.author.bot and self.may_be_command(message.content):
+            await self.process_commands(message)
 
     @property
     def listening(self) -> bool:
