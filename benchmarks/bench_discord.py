@@ -21,7 +21,7 @@ validation) competes with the bot for the same thread. The child measures and se
 tally as JSON; each process reports its own CPU time. `--same-process` runs the fake and the
 bot on one event loop, as the benchmark first did.
 
-    .venv/bin/python benchmarks/bench_discord.py                # full run (1-1.5 minutes)
+    .venv/bin/python benchmarks/bench_discord.py                # full run (about 2 minutes)
     .venv/bin/python benchmarks/bench_discord.py --quick        # CI smoke run (~15 s)
     .venv/bin/python benchmarks/bench_discord.py --same-process # fake and bot on one loop
     .venv/bin/python benchmarks/bench_discord.py --concurrency 20 --profile always --json out.json
@@ -43,12 +43,13 @@ import platform
 import pstats
 import random
 import re
+import statistics
 import sys
 import tempfile
 import time
 import traceback
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from importlib import metadata
 from multiprocessing.connection import Connection
@@ -81,7 +82,7 @@ from bot.core.replies import Organization, compose
 from bot.core.store import KnowledgeStore
 from bot.db import Database
 from bot.settings import Settings
-from bot.ui.render import render
+from bot.ui.render import AnswerCards, render
 from tests.e2e.fake_discord import FakeChannel, FakeDiscord, FakeUser, RecordedRequest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -433,6 +434,8 @@ class Tally:
     fake_cpu_s: float | None = None
     """CPU of the fake's own process (default mode only; None when it shares the bot's)."""
     mode: str = "same-process"
+    load: tuple[float, float, float] | None = None
+    """Load averages (1, 5, 15 minutes) when the round ended: how busy the shared machine was."""
     fake_errors: list[str] = field(default_factory=list)
 
     @property
@@ -610,14 +613,19 @@ async def drive(
     world: World,
     spec: RunSpec,
     phase: Callable[[bool], None],
+    warmed: Callable[[], Awaitable[None]] | None = None,
 ) -> Tally:
     """Warm up, then measure the workload on a fake the bot is connected to; tally it.
 
     The warm-up (not counted) opens discord.py's pooled HTTP connections and fills the
-    engine's caches, so the measured phase is steady state for both bots alike. `phase` is
-    called with True just before the first measured question and False after the last reply.
+    engine's caches, so the measured phase is steady state for both bots alike. Then garbage
+    is collected (here, and through `warmed` in the bot's process when it is another one), so
+    that neither bot starts measuring with the previous round's garbage. `phase` is called
+    with True just before the first measured question and False after the last reply.
     """
     await _push(fake, world, spec.warmup, Tracker(spec.concurrency, spec.reply_timeout), 60.0)
+    if warmed is not None:
+        await warmed()
     gc.collect()
     tracker = Tracker(spec.concurrency, spec.reply_timeout)
     since = len(fake.requests)
@@ -761,6 +769,7 @@ async def _serve_fake(connection: Connection, payload: dict[str, Any]) -> None:
     """The child's side of one run (see `run_bot_separate` for the parent's).
 
     listening (api_base, gateway_url) -> wait for "go" (the bot is ready) -> warm-up ->
+    warmed -> wait for "measure" (the bot's process has collected its garbage) ->
     measuring -> measured phase -> measured (the tally, and this process's CPU) -> wait for
     "stop" (the bot has disconnected) -> close the fake. Bounded: if the parent goes away the
     pipe reads EOF, and the whole run has a time limit.
@@ -792,7 +801,12 @@ async def _serve_fake(connection: Connection, payload: dict[str, Any]) -> None:
                     _send(connection, {"event": "measuring"})
                 meter.phase(starting)
 
-            result = await drive(kind, fake, world, spec, phase)
+            async def warmed() -> None:
+                _send(connection, {"event": "warmed"})
+                if (await _receive(connection, limit)).get("cmd") != "measure":
+                    raise RuntimeError("the bot's process did not say 'measure'")
+
+            result = await drive(kind, fake, world, spec, phase, warmed)
             result.fake_cpu_s = meter.process_s
             result.mode = "separate"
             _send(connection, {"event": "measured", "tally": asdict(result)})
@@ -860,7 +874,10 @@ async def run_bot_separate(
             kind, listening["api_base"], listening["gateway_url"], scratch, spec.connect_timeout
         )
         _send(ours, {"cmd": "go"})
-        await _expect(ours, process, "measuring", 60.0 + 30.0)
+        await _expect(ours, process, "warmed", 60.0 + 30.0)
+        gc.collect()  # as the same-process mode does after the warm-up: no stale garbage
+        _send(ours, {"cmd": "measure"})
+        await _expect(ours, process, "measuring", 30.0)
         meter = CpuMeter(profiler)
         meter.phase(True)
         try:
@@ -1050,6 +1067,10 @@ async def own_costs(workload: Sequence[Question], scratch: Path) -> dict[str, fl
     composed = time.perf_counter()
     rendered = [render(reply) for reply in replies]
     drawn = time.perf_counter()
+    cards = AnswerCards()
+    for reply in replies:  # what the bot does: each answer's card built once, then reused
+        render(reply, cards)
+    reused = time.perf_counter()
     for card in rendered:
         components = card.view.to_components() if card.view is not None else []
         json.dumps({"embeds": [e.to_dict() for e in card.embeds], "components": components})
@@ -1076,7 +1097,8 @@ async def own_costs(workload: Sequence[Question], scratch: Path) -> dict[str, fl
         "decide": (decided - started) / count,
         "compose": (composed - decided) / count,
         "render": (drawn - composed) / count,
-        "to_json": (serialized - drawn) / count,
+        "render_cards": (reused - drawn) / count,
+        "to_json": (serialized - reused) / count,
         "record_event_sequential": sequential,
         "record_event_concurrent": concurrent,
     }
@@ -1085,6 +1107,27 @@ async def own_costs(workload: Sequence[Question], scratch: Path) -> dict[str, fl
 # --------------------------------------------------------------------------------------------
 # Report.
 # --------------------------------------------------------------------------------------------
+
+
+def _loads() -> tuple[float, float, float] | None:
+    """The 1, 5 and 15 minute load averages (as `uptime` prints them), if the OS has them."""
+    return os.getloadavg() if hasattr(os, "getloadavg") else None
+
+
+def _loads_text(loads: Sequence[float] | None) -> str:
+    return "n/a" if loads is None else ", ".join(f"{value:.2f}" for value in loads)
+
+
+def paired_ratios(rounds: dict[str, list[Tally]]) -> list[float]:
+    """FamilyTies / do-nothing rate of each round, round i of one bot against round i of the other.
+
+    Why pairs: rounds run in ABBA order, so a pair's two runs are next to each other in time
+    and share most of the machine's other load; their ratio is less noisy than either rate.
+    """
+    return [
+        ours.rate / base.rate if base.rate else float("nan")
+        for ours, base in zip(rounds["familyties"], rounds["do-nothing"], strict=True)
+    ]
 
 
 def machine() -> dict[str, Any]:
@@ -1106,6 +1149,7 @@ def machine() -> dict[str, Any]:
         "aiohttp": metadata.version("aiohttp"),
         "aiosqlite": metadata.version("aiosqlite"),
         "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+        "load_averages": _loads(),
     }
 
 
@@ -1229,7 +1273,11 @@ def print_own_costs(costs: dict[str, float], ours: Tally, base: Tally, mode: Run
     print("\nFamilyTies' own steps per question, timed alone (no profiler, no Discord, no fake):")
     print(f"  Engine.decide                         {costs['decide'] * US:>8,.0f} us")
     print(f"  compose (reply model)                 {costs['compose'] * US:>8,.0f} us")
-    print(f"  render (embed + buttons)              {costs['render'] * US:>8,.0f} us")
+    print(f"  render (embed + buttons), built       {costs['render'] * US:>8,.0f} us")
+    print(
+        f"  render, with the bot's AnswerCards    {costs['render_cards'] * US:>8,.0f} us "
+        "(each answer's card built once, then reused)"
+    )
     print(f"  embed + buttons to JSON               {costs['to_json'] * US:>8,.0f} us")
     print(
         f"  Database.record_event, one at a time  {costs['record_event_sequential'] * US:>8,.0f}"
@@ -1332,8 +1380,9 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--rounds",
         type=int,
-        default=2,
-        help="rounds per bot, in ABBA order; each bot's best round is reported",
+        default=3,
+        help="rounds per bot, in ABBA order; each bot's best round is reported, and the ratio "
+        "of each round pair (median and range)",
     )
     parser.add_argument(
         "--reply-timeout", type=float, default=10.0, help="give up on a question after (s)"
@@ -1380,7 +1429,8 @@ def _print_header(
     print("FamilyTies Discord throughput benchmark")
     print(
         f"Machine: {info['cpu']}, {info['cores']} cores ({info['usable_cores']} usable), "
-        f"load average {load:.2f} at start; {info['os']}"
+        f"load averages {_loads_text(info['load_averages'])} at start (1, 5, 15 min); "
+        f"{info['os']}"
         if load is not None
         else f"Machine: {info['cpu']}, {info['cores']} cores; {info['os']}"
     )
@@ -1459,10 +1509,12 @@ async def measure(args: argparse.Namespace) -> int:
             for kind in order if number % 2 == 0 else order[::-1]:
                 started = time.perf_counter()
                 result = await runner(kind, spec, Path(scratch) / f"{kind}-{number}")
+                result.load = _loads()
                 rounds[kind].append(result)
                 print(
                     f"[round {number + 1}, {kind}: {result.rate:,.1f} answers/s, "
-                    f"{time.perf_counter() - started:.1f} s with start-up]",
+                    f"{time.perf_counter() - started:.1f} s with start-up; load averages "
+                    f"{_loads_text(result.load)}]",
                     flush=True,
                 )
         ours = max(rounds["familyties"], key=lambda t: t.rate)
@@ -1475,10 +1527,17 @@ async def measure(args: argparse.Namespace) -> int:
             f"target >= {TARGET_RATIO:.2f} on one process: {'MET' if met else 'MISSED'} "
             f"({'separate processes' if mode == 'separate' else 'same process'} mode)"
         )
+        pairs = paired_ratios(rounds)
         if args.rounds > 1:
             for name, tallies in rounds.items():
                 rates = ", ".join(f"{t.rate:,.1f}" for t in tallies)
                 print(f"  rounds, {name}: {rates} answers/s")
+            print(
+                f"  Ratio of each round pair: {', '.join(f'{r:.3f}' for r in pairs)}; median "
+                f"{statistics.median(pairs):.3f}, range {min(pairs):.3f}-{max(pairs):.3f} "
+                f"({sum(r >= TARGET_RATIO for r in pairs)} of {len(pairs)} pairs >= "
+                f"{TARGET_RATIO:.2f})"
+            )
         if mode == "same-process":
             cpu_ratio = (base.loop_cpu_s / base.questions) / (ours.loop_cpu_s / ours.questions)
             print(
@@ -1522,9 +1581,10 @@ async def measure(args: argparse.Namespace) -> int:
                 f"{share:.0%} of {thread}"
                 + (": the fake itself is the harness's bottleneck." if heaviest == "fake" else ".")
             )
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-    if load is not None:
-        print(f"Load average at the end: {load:.2f} (on {info['usable_cores']} usable cores)")
+    print(
+        f"Load averages at the end: {_loads_text(_loads())} (1, 5, 15 min; on "
+        f"{info['usable_cores']} usable cores)"
+    )
     if args.json:
         payload = {
             "machine": info,
@@ -1537,6 +1597,7 @@ async def measure(args: argparse.Namespace) -> int:
             },
             "rounds": {kind: [asdict(t) for t in tallies] for kind, tallies in rounds.items()},
             "ratio": ratio,
+            "pair_ratios": pairs,
             "target": TARGET_RATIO,
             "met": met,
             "own_costs_s": costs,

@@ -22,13 +22,21 @@ from bot.db import Database
 from bot.health import HealthServer
 from bot.metrics import Metrics
 from bot.settings import Settings
-from bot.ui.render import NO_PINGS, Rendered, answer_embed, feedback_view
+from bot.ui.render import NO_PINGS, AnswerCards, Rendered, answer_embed, feedback_view
 from bot.ui.views import FeedbackButton, SuggestionButton
 from bot.watch import watch_knowledge
 
 __all__ = ["EXTENSIONS", "FamilyTies", "ShardedFamilyTies", "make_bot"]
 
 log = logging.getLogger(__name__)
+
+# The channel kinds whose `last_message_id` discord.py updates on MESSAGE_CREATE.
+_LAST_MESSAGE_CHANNELS = (
+    discord.TextChannel,
+    discord.Thread,
+    discord.VoiceChannel,
+    discord.StageChannel,
+)
 
 EXTENSIONS = ("bot.exts.answers", "bot.exts.info", "bot.exts.moderation", "bot.exts.errors")
 
@@ -71,9 +79,60 @@ class FamilyTies(commands.Bot):
         self.answer_cooldown = Cooldown(settings.cooldowns.per_channel_entry_seconds)
         self.metrics = Metrics()
         self.metrics.entries.set_function(lambda: len(self.store.knowledge.entries))
+        self.cards = AnswerCards()
+        self._skip_own_message_creates()
         self.health: HealthServer | None = None
         self._stop_watching = asyncio.Event()
         self._background: set[asyncio.Task[None]] = set()
+
+    def _skip_own_message_creates(self) -> None:
+        """Do not build a Message for the echo of our own messages (gateway MESSAGE_CREATE).
+
+        Why: Discord echoes every reply the bot posts back to it as a MESSAGE_CREATE; discord.py
+        would turn each one into a Message (the answer card's embed and buttons, the question it
+        replies to with its author and member) and dispatch `on_message` to every listener, all
+        only to be ignored: nothing in FamilyTies reacts to its own messages. That cost about
+        0.1 ms of the event loop per answer (benchmarks/bench_discord.py). The one thing
+        discord.py keeps up to date from such a message is kept: the channel's
+        `last_message_id`. Consequences: the bot's own messages are not in the message cache
+        and never reach `on_message` or `wait_for`. The hook replaces one entry of discord.py's
+        table of gateway parsers (2.7: a dict built per connection state); if the entry is
+        missing, nothing changes.
+        """
+        state = self._connection
+        parsers: dict[str, Any] | None = getattr(state, "parsers", None)
+        parse = parsers.get("MESSAGE_CREATE") if parsers is not None else None
+        if parsers is None or parse is None:
+            log.warning("discord.py has no MESSAGE_CREATE parser: own messages are parsed")
+            return
+
+        def parse_message_create(data: dict[str, Any]) -> None:
+            user = state.user
+            author = data.get("author") or {}
+            if user is None or author.get("id") != str(user.id) or data.get("webhook_id"):
+                parse(data)
+                return
+            channel = self.get_channel(int(data["channel_id"]))
+            if isinstance(channel, _LAST_MESSAGE_CHANNELS):
+                channel.last_message_id = int(data["id"])
+
+        parsers["MESSAGE_CREATE"] = parse_message_create
+
+    def may_be_command(self, content: str) -> bool:
+        """Tell cheaply whether a message could be a prefix or mention command at all."""
+        user = self.user
+        if user is None:
+            return True
+        return content.startswith((self.settings.command_prefix, f"<@{user.id}>", f"<@!{user.id}>"))
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """Run prefix commands, skipping messages that cannot be one.
+
+        Why: commands.Bot parses every message for a command (prefixes, the mention forms);
+        nearly every message the bot sees is a question, answered by the Answers cog.
+        """
+        if not message.author.bot and self.may_be_command(message.content):
+            await self.process_commands(message)
 
     @property
     def listening(self) -> bool:

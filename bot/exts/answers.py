@@ -57,14 +57,6 @@ class Answers(commands.Cog):
             return channel.parent_id in configured
         return any(c.id in configured or getattr(c, "name", None) in configured for c in candidates)
 
-    def _may_be_command(self, content: str) -> bool:
-        """Cheap pre-check before discord.py parses a message as a command."""
-        assert self.bot.user is not None  # noqa: S101 - only called once connected
-        user_id = self.bot.user.id
-        return content.startswith(
-            (self.bot.settings.command_prefix, f"<@{user_id}>", f"<@!{user_id}>")
-        )
-
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         """Answer DMs, mentions, and question-like messages in help channels."""
@@ -79,7 +71,7 @@ class Answers(commands.Cog):
             mode = Mode.LISTEN
         else:
             return
-        if self._may_be_command(message.content) and (await self.bot.get_context(message)).valid:
+        if self.bot.may_be_command(message.content) and (await self.bot.get_context(message)).valid:
             return  # a command (`!ask`, `@bot ask`) answers it
         text = question_text(message.content)
         if not text or not self._first_time(message.id):
@@ -103,7 +95,7 @@ class Answers(commands.Cog):
         ):
             log.info("channel cooldown: entry %s recently answered here", reply.entry_id)
             return
-        rendered = render(reply)
+        rendered = render(reply, self.bot.cards)
         if prefix:
             rendered.content = f"{prefix}\n{rendered.content or ''}".strip()
         await target.reply(**rendered.kwargs(), mention_author=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +12,7 @@ from bot.core.decide import Kind
 from bot.core.replies import Answer, Reply
 from bot.ui.views import FeedbackButton, SuggestionButton
 
-__all__ = ["NO_PINGS", "Rendered", "answer_embed", "render"]
+__all__ = ["NO_PINGS", "AnswerCards", "Rendered", "answer_embed", "feedback_view", "render"]
 
 # Replies quote what people typed (which may contain @everyone): they must never ping anyone.
 NO_PINGS = discord.AllowedMentions.none()
@@ -65,9 +66,48 @@ def feedback_view(entry_id: str) -> discord.ui.View:
     return view
 
 
-def render(reply: Reply) -> Rendered:
-    """Render any reply kind."""
+class AnswerCards:
+    """Each answer's card (embed and feedback buttons), built once and reused for every reply.
+
+    Why: a card depends only on its answer, yet building it (an Embed, a View, two
+    DynamicItem buttons, date formatting) cost about 70 us per reply, against 2 us reused.
+    Keyed by the `Answer` value itself (question, body, sources, date), so an edited or
+    reloaded entry can never be shown with its old card; least recently used cards are
+    dropped beyond `capacity`, so large knowledge bases stay bounded.
+
+    Sharing is safe only where nothing mutates what is shared: discord.py reads an Embed when
+    sending, and `Messageable.send` only reads a View whose items are all dynamic (it keeps no
+    per-message state for them; a click is routed by its custom id and rebuilds the button).
+    Interaction responses do change a View (an ephemeral one gets a timeout), so they must
+    render without the cache. Views bind to the running event loop: use one instance per bot.
+    """
+
+    def __init__(self, capacity: int = 512) -> None:
+        self.capacity = capacity
+        self._cards: OrderedDict[Answer, tuple[discord.Embed, discord.ui.View]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._cards)
+
+    def card(self, answer: Answer) -> tuple[discord.Embed, discord.ui.View]:
+        """Return the shared embed and buttons of `answer`, built on first use."""
+        card = self._cards.get(answer)
+        if card is None:
+            card = (answer_embed(answer), feedback_view(answer.entry_id))
+            self._cards[answer] = card
+            if len(self._cards) > self.capacity:
+                self._cards.popitem(last=False)
+        else:
+            self._cards.move_to_end(answer)
+        return card
+
+
+def render(reply: Reply, cards: AnswerCards | None = None) -> Rendered:
+    """Render any reply kind; `cards` reuses answer cards (for `Messageable.send` only)."""
     if reply.kind is Kind.ANSWER and reply.answer:
+        if cards is not None:
+            embed, view = cards.card(reply.answer)
+            return Rendered(embeds=[embed], view=view)
         return Rendered(
             embeds=[answer_embed(reply.answer)], view=feedback_view(reply.answer.entry_id)
         )

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from bot.core.replies import answer_for
+from bot.ui.render import AnswerCards
 from tests.e2e.conftest import CONTACT, MESSAGES, NO_PINGS, Env, MakeEnv, pings_no_one
 
 pytestmark = pytest.mark.e2e
@@ -263,3 +265,89 @@ async def test_legal_text_is_never_stored(env: Env) -> None:
     wal = env.data_dir / "familyties.sqlite3-wal"
     assert not wal.exists() or b"overstayed" not in wal.read_bytes()
     assert ("legal",) in env.db_rows("SELECT kind FROM events")
+
+
+async def test_answer_cards_are_reused_and_follow_a_knowledge_reload(env: Env) -> None:
+    first = await env.fake.message_create("help", "alice", "what is DOMA?")
+    first_body = await env.reply_to(first)
+    second = await env.fake.message_create("help-thread", "alice", "what is doma")
+    second_body = await env.reply_to(second)
+    # One card built for both replies, sent in full each time (embed, sources, buttons).
+    assert len(env.bot.cards) == 1
+    assert embed_of(first_body) == embed_of(second_body)
+    assert first_body["components"] == second_body["components"]
+    assert_sourced_answer(second_body, "Defense of Marriage Act")
+    # An edited entry is never shown with its old card.
+    law = env.knowledge_dir / "law.yaml"
+    law.write_text(
+        law.read_text(encoding="utf-8").replace(
+            "The **Defense of Marriage Act** (DOMA) is a federal law",
+            "The **Defense of Marriage Act** (DOMA) was a federal law",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    assert env.bot.store.reload().changed == ("what-is-doma",)
+    third = await env.fake.message_create("help", "mod", "what is DOMA?")
+    body = await env.reply_to(third)
+    assert "(DOMA) was a federal law" in embed_of(body)["description"]
+    assert_sourced_answer(body, "Defense of Marriage Act")
+
+
+async def test_questions_are_not_parsed_as_commands(env: Env) -> None:
+    contexts = 0
+    get_context = env.bot.get_context
+
+    async def counting_get_context(message: Any, **kwargs: Any) -> Any:
+        nonlocal contexts
+        contexts += 1
+        return await get_context(message, **kwargs)
+
+    env.bot.get_context = counting_get_context  # type: ignore[method-assign]
+    question = await env.fake.message_create("help", "alice", "what is DOMA?")
+    await env.reply_to(question)
+    await env.settle()
+    assert contexts == 0
+    command = await env.fake.message_create("general", "alice", "!ask what is uafa")
+    assert_sourced_answer(await env.reply_to(command), "Uniting American Families Act")
+    assert contexts >= 1
+
+
+async def test_own_replies_are_not_parsed_into_messages(env: Env) -> None:
+    seen: list[int] = []
+
+    async def spy(message: Any) -> None:
+        seen.append(message.author.id)
+
+    env.bot.add_listener(spy, "on_message")
+    question = await env.fake.message_create("help", "alice", "what is DOMA?")
+    await env.reply_to(question)
+    await env.settle()
+    answers = env.fake.bot_messages("help")
+    assert len(answers) == 1
+    assert env.bot.user is not None and env.bot.user.id not in seen
+    assert len(seen) == 2  # the question and the DM sentinel, not the two replies' echoes
+    assert all(m.author.id != env.bot.user.id for m in env.bot.cached_messages)
+    # What discord.py keeps for a channel's newest message still follows the bot's reply.
+    channel = env.bot.get_channel(int(env.fake.get_channel("help").id))
+    assert channel is not None
+    assert getattr(channel, "last_message_id", None) == int(answers[0]["id"])
+    # Other bots' messages are still parsed (and ignored by the Answers cog).
+    other_bot = env.fake.add_user("otherbot", bot=True)
+    env.fake.add_member(other_bot)
+    await env.fake.message_create("help", "otherbot", "what is DOMA?")
+    await env.settle()
+    assert other_bot.id in {str(author) for author in seen}
+
+
+async def test_answer_cards_stay_bounded(env: Env) -> None:
+    knowledge = env.bot.store.knowledge
+    answers = [answer_for(entry, knowledge) for entry in list(knowledge.entries.values())[:3]]
+    cards = AnswerCards(capacity=2)
+    first = cards.card(answers[0])
+    assert cards.card(answers[0]) is first
+    cards.card(answers[1])
+    cards.card(answers[0])  # most recently used: kept
+    cards.card(answers[2])
+    assert len(cards) == 2
+    assert cards.card(answers[0]) is first
