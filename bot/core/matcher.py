@@ -16,7 +16,7 @@ import math
 from array import array
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -356,7 +356,7 @@ class Matcher:
                 np.fromiter(map(index.__getitem__, q.token_ids.tolist()), np.int64)
                 for q in part_queries
             ]
-        row_part, row_entry, row_shared = self._first_stage(part_queries, word_ids, columns)
+        row_part, row_entry, row_shared = self._first_stage(part_queries)
         rows = row_entry.size
         if not rows:
             return results
@@ -517,36 +517,30 @@ class Matcher:
         return phrasing[order], row[order], pair[order]
 
     def _first_stage(
-        self,
-        queries: list[_Query],
-        word_ids: npt.NDArray[np.int64],
-        columns: list[npt.NDArray[np.int64]],
+        self, queries: list[_Query]
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
         """Stage 1: each part's entries by how much of it their whole text covers.
 
         Cheap, one posting per entry and word; a part keeps its best few hundred. Returns
-        rows (part, entry, shared weight), by part, entries ascending. One count for all
-        parts, over the union's postings: each part's words in its own order, so that an
-        entry's sum adds the same numbers in the same order as for the part alone.
+        rows (part, entry, shared weight), by part, entries ascending.
         """
-        parts, entries = len(queries), len(self._entry_ids)
-        hits, lengths = self._entry_postings.hits(word_ids)
-        keys: npt.NDArray[np.signedinteger[Any]] = hits
-        if parts == 1:
-            weights = np.repeat(queries[0].token_weights, lengths)
-        else:  # each part's words in its own order, its entries offset to their own bins
-            column = np.concatenate(columns)
-            counts = lengths[column]
-            keys = hits[_ranges((np.cumsum(lengths) - lengths)[column], counts)] + np.repeat(
-                np.repeat(np.arange(0, parts * entries, entries), [c.size for c in columns]),
-                counts,
+        found_entries, found_sums = [], []
+        for query in queries:
+            hits, lengths = self._entry_postings.hits(query.token_ids)
+            sums = np.asarray(
+                np.bincount(
+                    hits,
+                    np.repeat(query.token_weights, lengths),
+                    minlength=len(self._entry_ids),
+                ),
+                np.float64,
             )
-            weights = np.repeat(np.concatenate([q.token_weights for q in queries]), counts)
-        sums = np.asarray(np.bincount(keys, weights, minlength=parts * entries), np.float64)
-        flat = np.flatnonzero(sums)  # every weight is positive: a hit sums to more than 0
-        row_part, row_entry = np.divmod(flat, entries)
-        row_shared = sums[flat]
-        sizes = np.bincount(row_part, minlength=parts).tolist()
+            found_entries.append(np.flatnonzero(sums))  # weights are positive: hits sum to > 0
+            found_sums.append(sums[found_entries[-1]])
+        row_entry = np.concatenate(found_entries)
+        row_shared = np.concatenate(found_sums)
+        sizes = [entries.size for entries in found_entries]
+        row_part = np.repeat(np.arange(len(queries)), sizes)
         if max(sizes) <= _FIRST_STAGE:
             return row_part, row_entry, row_shared
         keep = []
@@ -766,13 +760,16 @@ class _Postings:
         self._start = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
         # Grouped by token, items ascending within a token (the stable sort keeps their order).
         order = np.argsort(tokens, kind="stable")
+        del tokens
         self._items = owners[order]
+        del owners
         self.rank_limit = max(int(lengths.max(initial=0)), 1)
         self._ranks = np.zeros(0, dtype=np.min_scalar_type(self.rank_limit))
-        if ranks:
-            first = (np.cumsum(lengths) - lengths).astype(np.int32)
-            rank = np.arange(tokens.size, dtype=np.int32)[order] - first[owners[order]]
-            self._ranks = rank.astype(self._ranks.dtype)
+        if ranks:  # an item's tokens are numbered in a row: rank = position - item's first
+            position = order.astype(np.int32)
+            del order
+            position -= (np.cumsum(lengths) - lengths).astype(np.int32)[self._items]
+            self._ranks = position.astype(self._ranks.dtype)
 
     def items(self, postings: npt.NDArray[np.int64]) -> npt.NDArray[np.int32]:
         """Return the items at these indices of the postings (every token's, concatenated)."""
