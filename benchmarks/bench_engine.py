@@ -415,7 +415,7 @@ def _query_targets(engine: Engine) -> tuple[tuple[object, str, str], ...]:
         (decide_module, "triage", "triage"),
         (matcher, "search", "search"),
         (matcher, "_query", "words"),  # normalise + typo-correct, per searched part
-        (getattr(matcher_module, "_Postings", None), "accumulate", "postings"),
+        (matcher, "_first_stage", "postings"),  # stage 1 (entry postings), all parts at once
         (process, "cdist", "rerank"),  # the module object the matcher calls it on
     )
 

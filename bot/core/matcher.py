@@ -16,6 +16,7 @@ import math
 from array import array
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -88,6 +89,17 @@ class _Query:
     token_weights: npt.NDArray[np.float64]
     phrasing_weights: npt.NDArray[np.float64]
     total_weight: float  # question side, of all content words, known or not
+
+
+class _Hit(NamedTuple):
+    """An entry's best phrasing for one searched part: a Match before its evidence."""
+
+    entry: int
+    score: float  # rounded as Match.score
+    phrasing: int
+    coverage: float  # not rounded yet
+    precision: float
+    query: _Query
 
 
 class Matcher:
@@ -190,6 +202,11 @@ class Matcher:
         self._entry_phrasings = np.bincount(self._phrasing_entry, minlength=entries)
         self._phrasing_tokens = _Forward(*phrasing_items)
         self._phrasing_weight = self._phrasing_tokens.row_sums(self._idf)
+        self._entry_phrasing_bounds = np.column_stack(
+            (self._entry_first, self._entry_first + self._entry_phrasings)
+        )
+        # Token -> the phrasings that use it, with the token's rank in each.
+        self._word_phrasings = _Postings(*phrasing_items, vocabulary_size, ranks=True)
         self._entry_postings = _Postings(*entry_items, vocabulary_size)
         del phrasing_items, entry_items, self._word_ids
         self._vocabulary_size = vocabulary_size
@@ -291,97 +308,262 @@ class Matcher:
         if len(text) > _LONG_MESSAGE:
             questions = [part for part in sentences(text) if looks_like_question(part)]
             parts += questions[:_MAX_SENTENCES]
-        best: dict[str, Match] = {}
-        for part in dict.fromkeys(parts):
-            for match in self._search_one(part, limit=limit):
-                if match.entry_id not in best or match.score > best[match.entry_id].score:
-                    best[match.entry_id] = match
-        return sorted(best.values(), key=lambda m: -m.score)[:limit]
+        queries = [self._query(part) for part in dict.fromkeys(parts)]
+        best: dict[int, _Hit] = {}
+        for hits in self._search_parts(queries, limit=limit):
+            for hit in hits:
+                if hit.entry not in best or hit.score > best[hit.entry].score:
+                    best[hit.entry] = hit
+        # Match objects (and their evidence) only for what is returned.
+        return [
+            Match(
+                entry_id=self._entry_ids[hit.entry],
+                score=hit.score,
+                phrasing=self._phrasings[hit.phrasing],
+                coverage=round(hit.coverage, 3),
+                precision=round(hit.precision, 3),
+                evidence=self._evidence(hit.query, hit.phrasing),
+            )
+            for hit in sorted(best.values(), key=lambda h: -h.score)[:limit]
+        ]
 
-    def _search_one(self, text: str, *, limit: int) -> list[Match]:
-        query = self._query(text)
-        if not query.token_ids.size or query.total_weight <= 0:
-            return []
-        # Stage 1: entries by how much of the question their whole text covers (cheap, one
-        # posting per entry and word); keep the best few hundred.
-        entries_hit, (entry_shared,) = self._entry_postings.accumulate(
-            query.token_ids, query.token_weights
+    def _search_parts(self, queries: list[_Query], *, limit: int) -> list[list[_Hit]]:
+        """Each query's best entries, best first, scored for all the queries in one pass.
+
+        The parts of a long message share most of their words and candidates, so they are
+        scored together on stacked arrays (rows: one per part and candidate entry): one
+        postings pass over the union of their words, one search of the phrasings, one set of
+        per-row reductions. Each part's result is exactly what scoring it alone gives: every
+        sum adds the same numbers in the same order, and ties break alike.
+        """
+        results: list[list[_Hit]] = [[] for _ in queries]
+        live = [i for i, q in enumerate(queries) if q.token_ids.size and q.total_weight > 0]
+        if not live:
+            return results
+        part_queries = [queries[i] for i in live]
+        parts = len(live)
+        # The union of the parts' words, in order of first appearance, and each part's
+        # words as columns of it, in the part's own order.
+        words = dict.fromkeys(
+            itertools.chain.from_iterable(q.token_ids.tolist() for q in part_queries)
         )
-        if not entries_hit.size:
-            return []
-        if entries_hit.size > _FIRST_STAGE:
-            keep = np.sort(np.argpartition(-entry_shared, _FIRST_STAGE - 1)[:_FIRST_STAGE])
-            entries_hit, entry_shared = entries_hit[keep], entry_shared[keep]
-        # Stage 2: the phrasings of those entries that share a word with the question.
-        candidates = _ranges(self._entry_first[entries_hit], self._entry_phrasings[entries_hit])
-        question_weight = np.zeros(self._vocabulary_size)
-        question_weight[query.token_ids] = query.token_weights
-        phrasing_weight = np.zeros(self._vocabulary_size)
-        phrasing_weight[query.token_ids] = query.phrasing_weights
-        shared_all, shared_idf_all = self._phrasing_tokens.sum(
-            candidates, question_weight, phrasing_weight
+        word_ids = np.fromiter(words, dtype=np.int64, count=len(words))
+        if parts == 1:
+            columns = [np.arange(word_ids.size)]
+        else:
+            index = dict(zip(words, itertools.count()))
+            columns = [
+                np.fromiter(map(index.__getitem__, q.token_ids.tolist()), np.int64)
+                for q in part_queries
+            ]
+        row_part, row_entry, row_shared = self._first_stage(part_queries)
+        rows = row_entry.size
+        if not rows:
+            return results
+        totals = np.fromiter((q.total_weight for q in part_queries), dtype=np.float64)
+
+        # Stage 2: the phrasings of those entries that share a word with their part, and
+        # the weight they share, summed in each phrasing's own word order (as summing over
+        # its tokens does).
+        phrasing_of, position_row, pair = self._occurrences(word_ids, columns, row_part, row_entry)
+        group_key = position_row * len(self._phrasings) + phrasing_of
+        new = np.empty(group_key.size, dtype=bool)
+        new[:1] = True
+        np.not_equal(group_key[1:], group_key[:-1], out=new[1:])
+        group = np.cumsum(new) - 1
+        shared = np.bincount(
+            group, weights=np.concatenate([q.token_weights for q in part_queries])[pair]
         )
-        hit = shared_all > 0
-        phrasings, shared, shared_idf = candidates[hit], shared_all[hit], shared_idf_all[hit]
-        coverage = shared / query.total_weight
+        shared_idf = np.bincount(
+            group, weights=np.concatenate([q.phrasing_weights for q in part_queries])[pair]
+        )
+        first = np.flatnonzero(new)
+        phrasings = phrasing_of[first]
+        owners = position_row[first]
+        coverage = shared / totals[row_part[owners]]
         precision = shared_idf / self._phrasing_weight[phrasings]
         overlap = _overlap_score(coverage, precision)
-        # Per entry: its best phrasing, how consistently its phrasings cover the question,
-        # and how much of the question its whole text (answer included) covers. Phrasings are
-        # numbered entry by entry, so the hits come grouped by entry: reduce, don't sort.
-        owners = np.searchsorted(entries_hit, self._phrasing_entry[phrasings])
-        best_overlap = np.zeros(entries_hit.size)
-        best_phrasing = self._entry_first[entries_hit]  # entries found only via their answer
-        best_coverage = np.zeros(entries_hit.size)
-        best_precision = np.zeros(entries_hit.size)
+
+        # Per row (part and entry): its best phrasing, how consistently its phrasings cover
+        # the question, and how much of the question its whole text (answer included)
+        # covers. Groups come ordered by row: each row's best is the last of its run once
+        # sorted by overlap (among equals the last phrasing, as a stable sort would give).
+        best_overlap = np.zeros(rows)
+        best_phrasing = self._entry_first[row_entry]  # entries found only via their answer
+        best_coverage = np.zeros(rows)
+        best_precision = np.zeros(rows)
         if owners.size:
-            starts = np.flatnonzero(np.concatenate(([True], owners[1:] != owners[:-1])))
+            new = np.empty(owners.size, dtype=bool)
+            new[:1] = True
+            np.not_equal(owners[1:], owners[:-1], out=new[1:])
+            starts = np.flatnonzero(new)
             group_best = np.maximum.reduceat(overlap, starts)
-            sizes = np.diff(np.append(starts, owners.size))
-            # Each entry's best phrasing; among equals the last (as a stable sort would give).
-            at_best = np.where(overlap == np.repeat(group_best, sizes), np.arange(owners.size), -1)
-            best = np.maximum.reduceat(at_best, starts)
-            entries = owners[starts]
-            best_overlap[entries] = group_best
-            best_phrasing[entries] = phrasings[best]
-            best_coverage[entries] = coverage[best]
-            best_precision[entries] = precision[best]
+            at_best = overlap == group_best[np.cumsum(new) - 1]
+            best = np.maximum.reduceat(np.where(at_best, np.arange(owners.size), -1), starts)
+            owner_rows = owners[starts]
+            best_overlap[owner_rows] = group_best
+            best_phrasing[owner_rows] = phrasings[best]
+            best_coverage[owner_rows] = coverage[best]
+            best_precision[owner_rows] = precision[best]
         centrality = (
-            np.bincount(owners, weights=coverage, minlength=entries_hit.size).astype(np.float64)
-            / self._entry_phrasings[entries_hit]
+            np.bincount(owners, weights=coverage, minlength=rows).astype(np.float64)
+            / self._entry_phrasings[row_entry]
         )
         scores = (
             _PHRASING_SHARE * best_overlap
             + _CENTRALITY_SHARE * centrality
-            + (1 - _PHRASING_SHARE - _CENTRALITY_SHARE) * entry_shared / query.total_weight
+            + (1 - _PHRASING_SHARE - _CENTRALITY_SHARE) * row_shared / totals[row_part]
         )
-        top = _top(scores, _RERANK)
-        chosen = best_phrasing[top]
-        chosen_coverage = best_coverage[top]
-        chosen_precision = best_precision[top]
-        similarity = process.cdist(
-            [content(query.normalized)],
-            [self._content[i] for i in chosen],
-            scorer=fuzz.ratio,
-            dtype=np.float32,
-        )[0]
+
+        # Each part's best rows, best first, ties by index; then the character-level re-rank.
+        sizes = np.bincount(row_part, minlength=parts)
+        order = np.lexsort((-scores, row_part))
+        top = order[np.arange(rows) - (np.cumsum(sizes) - sizes)[row_part[order]] < _RERANK]
+        top_part = row_part[top]
+        chosen = best_phrasing[top].tolist()
+        top_sizes = np.minimum(sizes, _RERANK).tolist()
+        similarity = np.concatenate(
+            [
+                process.cdist(
+                    [content(query.normalized)],
+                    [self._content[i] for i in chosen[start : start + size]],
+                    scorer=fuzz.ratio,
+                    dtype=np.float32,
+                )[0]
+                for query, start, size in zip(
+                    part_queries,
+                    itertools.accumulate(top_sizes[:-1], initial=0),
+                    top_sizes,
+                    strict=True,
+                )
+                if size
+            ]
+        )
         final = 100.0 * _TOKEN_SHARE * scores[top] + (1 - _TOKEN_SHARE) * similarity
-        ranked = np.argsort(-final, kind="stable")[:limit]
-        return [
-            Match(
-                entry_id=self._entry_ids[entries_hit[top[i]]],
-                score=round(float(final[i]), 1),
-                phrasing=self._phrasings[chosen[i]],
-                coverage=round(float(chosen_coverage[i]), 3),
-                precision=round(float(chosen_precision[i]), 3),
-                evidence=self._evidence(query, int(chosen[i])),
+        ranked = np.lexsort((-final, top_part))
+        top_first = np.cumsum(top_sizes) - top_sizes
+        ranked = ranked[np.arange(top.size) - top_first[top_part[ranked]] < limit]
+        entry_list = row_entry[top].tolist()
+        final_list = final.tolist()
+        coverage_list = best_coverage[top].tolist()
+        precision_list = best_precision[top].tolist()
+        for i, part in zip(ranked.tolist(), top_part[ranked].tolist(), strict=True):
+            results[live[part]].append(
+                _Hit(
+                    entry_list[i],
+                    round(final_list[i], 1),
+                    chosen[i],
+                    coverage_list[i],
+                    precision_list[i],
+                    part_queries[part],
+                )
             )
-            for i in ranked
-        ]
+        return results
+
+    def _occurrences(
+        self,
+        word_ids: npt.NDArray[np.int64],
+        columns: list[npt.NDArray[np.int64]],
+        row_part: npt.NDArray[np.int64],
+        row_entry: npt.NDArray[np.int64],
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Every occurrence of a part's words in the phrasings of its rows' entries.
+
+        Returns each occurrence's phrasing, row, and (part, word) pair: an index into the
+        parts' columns, concatenated. Ordered by row, then phrasing, then the phrasing's own
+        word order. Found by filtering the words' whole postings while they are short (small
+        bases), else by searching each word's postings between the bounds of the entries'
+        phrasings (postings are by phrasing, and an entry's phrasings are numbered in a row).
+        """
+        postings = self._word_phrasings
+        parts, entries = len(columns), len(self._entry_ids)
+        column = np.concatenate(columns) if parts > 1 else columns[0]
+        lengths = postings.lengths(word_ids)[column]
+        sizes = np.bincount(row_part, minlength=parts).tolist()
+        searched = 2 * sum(size * c.size for size, c in zip(sizes, columns, strict=True))
+        if int(lengths.sum()) <= _FILTER_RATIO * searched:
+            index = _ranges(postings.starts(word_ids)[column], lengths)
+            row_of = np.full(parts * entries, -1, dtype=np.int64)
+            row_of[row_part * entries + row_entry] = np.arange(row_entry.size)
+            pair_part = np.repeat(np.arange(0, parts * entries, entries), [c.size for c in columns])
+            row = row_of[
+                np.repeat(pair_part, lengths) + self._phrasing_entry[postings.items(index)]
+            ]
+            keep = np.flatnonzero(row >= 0)
+            index, row = index[keep], row[keep]
+            pair = np.repeat(np.arange(column.size), lengths)[keep]
+        else:
+            found_index, found_row, found_pair = [], [], []
+            first_row = first_pair = 0
+            for part_column, size in zip(columns, sizes, strict=True):
+                bounds = self._entry_phrasing_bounds[row_entry[first_row : first_row + size]]
+                found = postings.search(word_ids[part_column], bounds.ravel())
+                low = found[:, 0::2].ravel()
+                counts = found[:, 1::2].ravel() - low
+                pairs = np.flatnonzero(counts)
+                found_index.append(_ranges(low[pairs], counts[pairs]))
+                word, entry = np.divmod(np.repeat(pairs, counts[pairs]), size)
+                found_row.append(entry + first_row)
+                found_pair.append(word + first_pair)
+                first_row += size
+                first_pair += part_column.size
+            index = np.concatenate(found_index)
+            row, pair = np.concatenate(found_row), np.concatenate(found_pair)
+        phrasing = postings.items(index).astype(np.int64)
+        order = np.argsort(
+            (row * len(self._phrasings) + phrasing) * postings.rank_limit + postings.ranks(index),
+            kind="stable",
+        )
+        return phrasing[order], row[order], pair[order]
+
+    def _first_stage(
+        self, queries: list[_Query]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """Stage 1: each part's entries by how much of it their whole text covers.
+
+        Cheap, one posting per entry and word; a part keeps its best few hundred. Returns
+        rows (part, entry, shared weight), by part, entries ascending.
+        """
+        found_entries, found_sums = [], []
+        for query in queries:
+            hits, lengths = self._entry_postings.hits(query.token_ids)
+            sums = np.asarray(
+                np.bincount(
+                    hits,
+                    np.repeat(query.token_weights, lengths),
+                    minlength=len(self._entry_ids),
+                ),
+                np.float64,
+            )
+            found_entries.append(np.flatnonzero(sums))  # weights are positive: hits sum to > 0
+            found_sums.append(sums[found_entries[-1]])
+        row_entry = np.concatenate(found_entries)
+        row_shared = np.concatenate(found_sums)
+        sizes = [entries.size for entries in found_entries]
+        row_part = np.repeat(np.arange(len(queries)), sizes)
+        if max(sizes) <= _FIRST_STAGE:
+            return row_part, row_entry, row_shared
+        keep = []
+        for start, size in zip(itertools.accumulate(sizes, initial=0), sizes, strict=False):
+            if size > _FIRST_STAGE:
+                best = np.argpartition(-row_shared[start : start + size], _FIRST_STAGE - 1)
+                keep.append(start + np.sort(best[:_FIRST_STAGE]))
+            else:
+                keep.append(np.arange(start, start + size))
+        kept = np.concatenate(keep)
+        return row_part[kept], row_entry[kept], row_shared[kept]
 
     def _evidence(self, query: _Query, phrasing: int) -> float:
-        shared = np.isin(query.token_ids, self._phrasing_tokens.tokens(phrasing))
-        return round(float(self._topical[query.token_ids[shared]].sum()), 3)
+        """Sum of the topicality of the query's tokens the phrasing shares, in query order.
+
+        Fewer than 8 numbers are added one after another, as numpy's sum does (more: numpy).
+        """
+        present = set(self._phrasing_tokens.tokens(phrasing).tolist())
+        shared = [token for token in query.token_ids.tolist() if token in present]
+        if len(shared) >= 8:
+            return round(float(self._topical[shared].sum()), 3)
+        topical = self._topical
+        return round(sum((float(topical[token]) for token in shared), 0.0), 3)
 
     def _query(self, text: str) -> _Query:
         normalized = normalize(text)
@@ -433,6 +615,10 @@ class Matcher:
 
 
 _UNKNOWN, _STOPWORD = -1, -2
+# Occurrences of a query's words in the candidates' phrasings are found by filtering the
+# words' whole postings while they are at most this many times the bounds a search would
+# look up (small bases), else by searching the postings between the bounds (large ones).
+_FILTER_RATIO = 3
 # A knowledge-base word is a misspelling of another when English does not know it and the
 # other, as close as a typo, is used this many times more often here.
 _VARIANT_ZIPF, _VARIANT_RATIO = 2.5, 3
@@ -555,9 +741,17 @@ class _Postings:
     """Token -> item ids in CSR form, for summing a query's shared weight per item."""
 
     def __init__(
-        self, item_tokens: npt.ArrayLike, item_lengths: npt.ArrayLike, vocabulary_size: int
+        self,
+        item_tokens: npt.ArrayLike,
+        item_lengths: npt.ArrayLike,
+        vocabulary_size: int,
+        *,
+        ranks: bool = False,
     ) -> None:
-        """Index items given as their tokens, concatenated, and each item's token count."""
+        """Index items given as their tokens, concatenated, and each item's token count.
+
+        With `ranks`, each posting also keeps the token's rank among its item's tokens.
+        """
         tokens = np.asarray(item_tokens, dtype=np.int32)
         lengths = np.asarray(item_lengths)
         owners = np.repeat(np.arange(lengths.size, dtype=np.int32), lengths)
@@ -565,19 +759,64 @@ class _Postings:
         self._size = len(lengths)
         self._start = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
         # Grouped by token, items ascending within a token (the stable sort keeps their order).
-        self._items = owners[np.argsort(tokens, kind="stable")]
+        order = np.argsort(tokens, kind="stable")
+        del tokens
+        self._items = owners[order]
+        del owners
+        self.rank_limit = max(int(lengths.max(initial=0)), 1)
+        self._ranks = np.zeros(0, dtype=np.min_scalar_type(self.rank_limit))
+        if ranks:  # an item's tokens are numbered in a row: rank = position - item's first
+            position = order.astype(np.int32)
+            del order
+            position -= (np.cumsum(lengths) - lengths).astype(np.int32)[self._items]
+            self._ranks = position.astype(self._ranks.dtype)
+
+    def items(self, postings: npt.NDArray[np.int64]) -> npt.NDArray[np.int32]:
+        """Return the items at these indices of the postings (every token's, concatenated)."""
+        return self._items[postings]
+
+    def ranks(self, postings: npt.NDArray[np.int64]) -> npt.NDArray[np.integer]:
+        """Return the token's rank in its item at these indices of the postings (`ranks`)."""
+        return self._ranks[postings]
+
+    def starts(self, token_ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Return where each token's items start in the postings."""
+        return self._start[token_ids]
+
+    def lengths(self, token_ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Return how many items each token has."""
+        return self._start[token_ids + 1] - self._start[token_ids]
+
+    def hits(
+        self, token_ids: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
+        """Return the tokens' items, concatenated token after token, and each one's count."""
+        starts = self._start[token_ids]
+        lengths = self._start[token_ids + 1] - starts
+        hits = np.concatenate(
+            [self._items[s : s + n] for s, n in zip(starts.tolist(), lengths.tolist(), strict=True)]
+        )
+        return hits, lengths
+
+    def search(
+        self, token_ids: npt.NDArray[np.int64], bounds: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.int64]:
+        """Return where each of `bounds` (ascending) falls in each token's items: [token, bound]."""
+        starts = self._start[token_ids].tolist()
+        ends = self._start[token_ids + 1].tolist()
+        bounds = bounds.astype(self._items.dtype)  # as the items: no conversion per search
+        found = np.empty((len(starts), bounds.size), dtype=np.int64)
+        for row, (start, end) in enumerate(zip(starts, ends, strict=True)):
+            np.add(self._items[start:end].searchsorted(bounds), start, out=found[row])
+        return found
 
     def accumulate(
         self, token_ids: npt.NDArray[np.int64], *weights: npt.NDArray[np.float64]
     ) -> tuple[npt.NDArray[np.int64], list[npt.NDArray[np.float64]]]:
         """Return the items sharing a token with the query, and their summed token weights."""
-        starts = self._start[token_ids]
-        lengths = self._start[token_ids + 1] - starts
-        if not lengths.any():
+        hits, lengths = self.hits(token_ids)
+        if not hits.size:
             return np.zeros(0, dtype=np.int64), [np.zeros(0) for _ in weights]
-        hits = np.concatenate(
-            [self._items[s : s + n] for s, n in zip(starts, lengths, strict=True)]
-        )
         # Counting over every item is linear, and beats sorting the hits at any size here.
         items = np.flatnonzero(np.bincount(hits, minlength=self._size))
         return items, [
@@ -591,11 +830,11 @@ class _Postings:
 def _overlap_score(
     query_coverage: npt.NDArray[np.float64], phrasing_coverage: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.float64]:
-    """F-beta of question coverage (weighted up) and phrasing coverage by shared words."""
+    """F-beta of question coverage (weighted up) and phrasing coverage by shared words.
+
+    Only phrasings that share a word are scored: both coverages are above 0.
+    """
     total = _BETA_SQUARED * phrasing_coverage + query_coverage
-    return np.divide(
-        (1 + _BETA_SQUARED) * query_coverage * phrasing_coverage,
-        total,
-        out=np.zeros_like(total),
-        where=total > 0,
-    )
+    overlap: npt.NDArray[np.float64] = (1 + _BETA_SQUARED) * query_coverage * phrasing_coverage
+    overlap /= total
+    return overlap

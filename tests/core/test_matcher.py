@@ -1,0 +1,96 @@
+"""The matcher's batched search: the parts of a long message scored together, as if alone."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from bot.core import matcher as matcher_module
+from bot.core.loader import load_knowledge
+from bot.core.matcher import Matcher
+from bot.core.models import KnowledgeBase
+from bot.core.normalize import sentences
+from bot.core.triage import looks_like_question
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Long messages: several questions wrapped in chat, with words repeated across sentences in
+# another order (an entry's sums must still add each part's words in the part's own order).
+MESSAGES = [
+    "hey everyone, sorry if this was asked before. What is the new DHS guidance on same-sex "
+    "couples? Does it help couples who already left the US? any help appreciated, thanks",
+    "This is a step in the right direction, but as I understand it the discretion is for a "
+    "partner facing deportation, correct? So for couples with partners still in status, are "
+    "there options? who announced it and when?",
+    "ok so I have been reading all week. is DOMA still the law? what did the Morton memo say "
+    "about low priority cases? wat is prosecutorial discresion? can it be reversed",
+    "what is doma",
+    "thanks!",
+    "zzzz qqqq xxxx",
+]
+
+
+@cache
+def shipped() -> KnowledgeBase:
+    return load_knowledge(ROOT / "knowledge")
+
+
+@cache
+def matcher(copies: int) -> Matcher:
+    """An index over the shipped base, or over `copies` identical copies of each entry.
+
+    Copies tie everywhere: in the first stage's cut (more than 256 entries share common
+    words) and in the re-rank, so they test that ties break as when a part is scored alone.
+    """
+    knowledge = shipped()
+    if copies == 1:
+        return Matcher(knowledge)
+    entries = {
+        f"{entry.id}-{copy}": entry.model_copy(update={"id": f"{entry.id}-{copy}", "see_also": ()})
+        for copy in range(copies)
+        for entry in knowledge.entries.values()
+    }
+    return Matcher(KnowledgeBase(entries=entries, sources=knowledge.sources))
+
+
+def parts(text: str) -> list[str]:
+    found = [text, *(part for part in sentences(text) if looks_like_question(part))]
+    return list(dict.fromkeys(found))
+
+
+@pytest.mark.parametrize("copies", [1, 7])
+@pytest.mark.parametrize("ratio", [None, 0.0, 1e9])
+def test_parts_scored_together_score_as_each_alone(
+    copies: int, ratio: float | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = matcher(copies)
+    if ratio is not None:  # force one way of finding the words in the phrasings
+        monkeypatch.setattr(matcher_module, "_FILTER_RATIO", ratio)
+    for text in MESSAGES:
+        queries = [index._query(part) for part in parts(text)]
+        together = index._search_parts(queries, limit=5)
+        assert together == [index._search_parts([query], limit=5)[0] for query in queries]
+
+
+@pytest.mark.parametrize("copies", [1, 7])
+def test_both_ways_of_finding_words_agree(copies: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    index = matcher(copies)
+    found = {}
+    for ratio in (0.0, 1e9):
+        monkeypatch.setattr(matcher_module, "_FILTER_RATIO", ratio)
+        found[ratio] = [index.search(text) for text in MESSAGES]
+    assert found[0.0] == found[1e9]
+    assert any(found[0.0])
+
+
+def test_a_long_message_keeps_each_entrys_best_part() -> None:
+    index = matcher(1)
+    for text in MESSAGES[:3]:
+        best: dict[str, float] = {}
+        for part in parts(text):
+            for match in index.search(part, limit=5) if len(part) <= 80 else []:
+                best[match.entry_id] = max(best.get(match.entry_id, 0.0), match.score)
+        found = {match.entry_id: match.score for match in index.search(text, limit=50)}
+        assert all(found[entry] >= score for entry, score in best.items())
