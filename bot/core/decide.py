@@ -59,6 +59,13 @@ class Thresholds:
     suggestions: int = 3
     max_chars: int = 4000  # longer input is cut: no Discord message is longer
 
+    def rests_on_topic(self, match: Match) -> bool:
+        """Whether an answer may rest on the words `match` shares with the question."""
+        return match.evidence >= self.evidence or (
+            match.evidence >= self.single_word_evidence
+            and match.precision >= self.single_word_precision
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Decision:
@@ -109,13 +116,7 @@ class Engine:
             top is not None
             and score >= needed
             and (score - runner_up >= limits.margin or score >= limits.certain)
-            and (
-                top.evidence >= limits.evidence
-                or (
-                    top.evidence >= limits.single_word_evidence
-                    and top.precision >= limits.single_word_precision
-                )
-            )
+            and limits.rests_on_topic(top)
         )
         if verdict.legal:
             # A general entry may come along as background, only when it clearly applies.

@@ -178,7 +178,7 @@ class Matcher:
             token_id = self._vocabulary[token]
             rarity[token_id] = max(rarity[token_id], _rarity(word))
             everyday[token_id] = min(everyday[token_id], _rarity(word))
-            english[token_id] = max(english[token_id], 10.0 ** (zipf_frequency(word, "en") - 9))
+            english[token_id] = max(english[token_id], 10.0 ** (_zipf(word) - 9))
         # How topical a word is for *this* knowledge base: rare in English ("DOMA"), or far
         # more frequent here than in English ("policy", "married", "family": keyness).
         keyness = np.log10(
@@ -253,7 +253,7 @@ class Matcher:
         english = {
             self._surface[word]
             for word in self._surface
-            if word.isdigit() or zipf_frequency(word, "en") >= _VARIANT_ZIPF
+            if word.isdigit() or _zipf(word) >= _VARIANT_ZIPF
         }
         # A word used at least _VARIANT_RATIO times can be misspelt; one English knows
         # (or that shares its stem with one English knows) is not a misspelling.
@@ -601,7 +601,7 @@ class Matcher:
             token_id >= 0
             or len(word) < _MIN_TYPO_LENGTH
             or word.isdigit()
-            or zipf_frequency(word, "en") >= _REAL_WORD_ZIPF
+            or _zipf(word) >= _REAL_WORD_ZIPF
         ):
             return token_id, 1.0  # known, too short, or a real word (not a typo)
         cutoff = _TYPO_CUTOFF_SHORT if len(word) <= 4 else _TYPO_CUTOFF_LONG
@@ -644,10 +644,14 @@ _QUESTION_WORDS = frozenset(
 
 
 @lru_cache(maxsize=65536)
+def _zipf(word: str) -> float:
+    """Look up a word's general-English frequency (Zipf scale), once per word."""
+    return float(zipf_frequency(word, "en"))
+
+
 def _rarity(word: str) -> float:
     """Map a word's general-English frequency to _MIN_RARITY (very common) .. 1.0 (rare)."""
-    zipf = zipf_frequency(word, "en")
-    scaled = (_COMMON_ZIPF - zipf) / (_COMMON_ZIPF - _RARE_ZIPF)
+    scaled = (_COMMON_ZIPF - _zipf(word)) / (_COMMON_ZIPF - _RARE_ZIPF)
     return float(min(1.0, max(_MIN_RARITY, scaled)))
 
 
