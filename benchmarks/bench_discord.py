@@ -83,6 +83,7 @@ from bot.core.store import KnowledgeStore
 from bot.db import Database
 from bot.settings import Settings
 from bot.ui.render import AnswerCards, render
+from tests.e2e.clients import connect_client, shutdown_client
 from tests.e2e.fake_discord import FakeChannel, FakeDiscord, FakeUser, RecordedRequest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -315,41 +316,6 @@ def _valid_reply(kind: BotKind, body: dict[str, Any]) -> bool:
         embeds = body.get("embeds") or []
         return bool(embeds and embeds[0].get("title") and embeds[0].get("description"))
     return body.get("content") == "ok"
-
-
-async def _connect(client: discord.Client, timeout: float) -> asyncio.Task[None]:
-    """Log in against the fake, start the gateway loop, wait for READY (as tests/e2e does)."""
-    client._connection.guild_ready_timeout = 0.1  # skip discord.py's 2 s wait for more guilds
-    await asyncio.wait_for(client.login("test-token"), timeout)
-    task = asyncio.create_task(client.connect(), name="bench-discord-connect")
-    ready = asyncio.create_task(client.wait_until_ready(), name="bench-discord-ready")
-    done, _ = await asyncio.wait(
-        {task, ready}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-    )
-    if ready not in done:
-        ready.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await ready
-        await _disconnect(client, task, timeout)
-        raise TimeoutError(f"{type(client).__name__} not ready after {timeout} s")
-    return task
-
-
-async def _disconnect(
-    client: discord.Client, task: asyncio.Task[None] | None, timeout: float
-) -> None:
-    """Close the client (its aiohttp session too) and wait for its gateway task to end."""
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(client.close(), timeout)
-    if task is None:
-        return
-    if not task.done():
-        with contextlib.suppress(TimeoutError, asyncio.CancelledError):
-            await asyncio.wait_for(asyncio.shield(task), timeout)
-    if not task.done():
-        task.cancel()
-    with contextlib.suppress(asyncio.CancelledError, Exception):
-        await task
 
 
 # --------------------------------------------------------------------------------------------
@@ -673,7 +639,7 @@ async def start_bot(
         client = DoNothingBot()
     running = RunningBot(client, None, database)
     try:
-        running.task = await _connect(client, timeout)
+        running.task = await connect_client(client, None, timeout=timeout, patch_urls=False)
     except BaseException:
         await stop_bot(running, timeout)
         raise
@@ -683,7 +649,7 @@ async def start_bot(
 async def stop_bot(running: RunningBot, timeout: float) -> None:
     """Disconnect the bot and close its database."""
     try:
-        await _disconnect(running.client, running.task, timeout)
+        await shutdown_client(running.client, running.task, timeout=timeout)
     finally:
         if running.database is not None:
             await running.database.close()

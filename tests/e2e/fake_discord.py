@@ -715,6 +715,17 @@ def _validate_message_body(body: Mapping[str, Any], *, n_files: int, edit: bool 
 # --------------------------------------------------------------------------------------------
 
 
+def _lookup(kind: str, table: dict[str, Any], ref: Any) -> Any:
+    """Find a guild, user, channel or role by snowflake (int or str) or by name."""
+    key = str(ref)
+    if key in table:
+        return table[key]
+    for item in table.values():
+        if key in (getattr(item, "name", None), getattr(item, "username", None)):
+            return item
+    raise KeyError(f"unknown {kind} {ref!r}")
+
+
 class FakeDiscord:
     """Discord's gateway + REST API on 127.0.0.1, with an in-memory world and fault injection.
 
@@ -973,51 +984,22 @@ class FakeDiscord:
     def get_guild(self, ref: Any = None) -> FakeGuild:
         if ref is None:
             return self.guild
-        if isinstance(ref, FakeGuild):
-            return ref
-        key = str(ref)
-        if key in self.guilds:
-            return self.guilds[key]
-        for g in self.guilds.values():
-            if g.name == key:
-                return g
-        raise KeyError(f"unknown guild {ref!r}")
+        return ref if isinstance(ref, FakeGuild) else _lookup("guild", self.guilds, ref)
 
     def get_user(self, ref: Any) -> FakeUser:
-        if isinstance(ref, FakeUser):
-            return ref
         if isinstance(ref, FakeMember):
             return self.users[ref.user_id]
-        key = str(ref)
-        if key in self.users:
-            return self.users[key]
-        for u in self.users.values():
-            if u.username == key:
-                return u
-        raise KeyError(f"unknown user {ref!r}")
+        return ref if isinstance(ref, FakeUser) else _lookup("user", self.users, ref)
 
     def get_channel(self, ref: Any) -> FakeChannel:
         if isinstance(ref, FakeChannel):
             return ref
-        key = str(ref).lstrip("#")
-        if key in self.channels:
-            return self.channels[key]
-        for c in self.channels.values():
-            if c.name == key:
-                return c
-        raise KeyError(f"unknown channel {ref!r}")
+        return _lookup("channel", self.channels, str(ref).lstrip("#"))
 
     def get_role(self, ref: Any, *, guild: Any = None) -> FakeRole:
         if isinstance(ref, FakeRole):
             return ref
-        g = self.get_guild(guild)
-        key = str(ref)
-        if key in g.roles:
-            return g.roles[key]
-        for r in g.roles.values():
-            if r.name == key:
-                return r
-        raise KeyError(f"unknown role {ref!r}")
+        return _lookup("role", self.get_guild(guild).roles, ref)
 
     def get_member(self, user: Any, *, guild: Any = None) -> FakeMember:
         return self.get_guild(guild).members[self.get_user(user).id]

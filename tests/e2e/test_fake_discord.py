@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import Callable
+from typing import Any
 
 import aiohttp
 import discord
@@ -691,19 +692,24 @@ async def test_disallowed_privileged_intent_closes_4014(fake_discord: FakeDiscor
     assert fake_discord.gateway_closes[0].code == 4014
 
 
-async def test_reply_lookup_accepts_int_snowflakes(fake_discord: FakeDiscord) -> None:
-    question = await fake_discord.message_create("help", "alice", "what is DOMA?")
-    channel_id = fake_discord.get_channel("help").id
-    body = {"content": "answer", "message_reference": {"message_id": int(question["id"])}}
+async def _post_message(fake: FakeDiscord, channel_id: str, body: dict[str, Any]) -> Any:
+    """Create a message as the bot over the fake's REST API; return Discord's JSON."""
     async with (
         aiohttp.ClientSession() as session,
         session.post(
-            f"{fake_discord.api_base}/channels/{channel_id}/messages",
+            f"{fake.api_base}/channels/{channel_id}/messages",
             json=body,
             headers={"Authorization": "Bot test-token"},
         ) as resp,
     ):
-        created = await resp.json()
+        return await resp.json()
+
+
+async def test_reply_lookup_accepts_int_snowflakes(fake_discord: FakeDiscord) -> None:
+    question = await fake_discord.message_create("help", "alice", "what is DOMA?")
+    channel_id = fake_discord.get_channel("help").id
+    body = {"content": "answer", "message_reference": {"message_id": int(question["id"])}}
+    created = await _post_message(fake_discord, channel_id, body)
     reply = await fake_discord.wait_for_reply(question)
     assert reply.json["message_reference"]["message_id"] == int(question["id"])  # raw body kept
     assert fake_discord.replies_to(question["id"]) == [reply]
@@ -717,14 +723,6 @@ async def test_reply_lookup_accepts_int_snowflakes(fake_discord: FakeDiscord) ->
         "message_reference": {"message_id": int(question["id"])},
         "allowed_mentions": {"parse": [], "replied_user": False},
     }
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(
-            f"{fake_discord.api_base}/channels/{channel_id}/messages",
-            json=quiet,
-            headers={"Authorization": "Bot test-token"},
-        ) as resp,
-    ):
-        silent = await resp.json()
+    silent = await _post_message(fake_discord, channel_id, quiet)
     assert silent["mentions"] == []
     assert silent["mention_everyone"] is False
