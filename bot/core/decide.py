@@ -119,8 +119,10 @@ class Engine:
             and limits.rests_on_topic(top)
         )
         if verdict.legal:
-            # A general entry may come along as background, only when it clearly applies.
-            background = top.entry_id if top and clear else None
+            # A general entry may come along as background, only when it clearly applies: it
+            # is unasked for, so it needs the bar of an unprompted answer ("court date" is not
+            # a question about the date of the memo).
+            background = top.entry_id if top and clear and score >= limits.listen else None
             return Decision(Kind.LEGAL, background, score, (), matches, verdict.signals)
         if top and clear:
             return Decision(Kind.ANSWER, top.entry_id, score, (), matches, verdict.signals)

@@ -214,6 +214,15 @@ def test_legal_route_may_carry_a_clearly_matching_background_entry() -> None:
     assert decision.entry_id in {None, "no-sponsorship"}
 
 
+def test_legal_background_needs_the_bar_of_an_unprompted_answer() -> None:
+    """'date' alone must not attach "When was the guidance announced?" to a court date."""
+    decision = decide("my partner has a court date, what do we do?")
+    assert (decision.kind, decision.entry_id) == (Kind.LEGAL, None)
+    assert decide("can I get a green card through my same sex partner").entry_id == (
+        "no-green-card"
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "question"),
     [
