@@ -55,6 +55,12 @@ class Thresholds:
     single_word_evidence: float = 0.7
     single_word_precision: float = 0.75
     suggest_evidence: float = 0.7
+    # A weaker match is still offered when it shares two or more topical words with the
+    # question: a long or loosely worded message scores low as a whole, but naming two of a
+    # topic's words ("sponser", "boyfriend") points at that topic, and the member chooses.
+    loose_suggest: float = 30.0
+    loose_suggest_coverage: float = 0.4
+    loose_suggest_evidence: float = 1.3
     suggest_window: float = 25.0  # choices within this many points of the best
     suggestions: int = 3
     max_chars: int = 4000  # longer input is cut: no Discord message is longer
@@ -64,6 +70,20 @@ class Thresholds:
         return match.evidence >= self.evidence or (
             match.evidence >= self.single_word_evidence
             and match.precision >= self.single_word_precision
+        )
+
+    def may_suggest(self, match: Match, best: float) -> bool:
+        """Whether `match` may be a "did you mean" choice when the best score is `best`."""
+        if match.score < best - self.suggest_window:
+            return False
+        return (
+            match.score >= self.suggest
+            and match.coverage >= self.suggest_coverage
+            and match.evidence >= self.suggest_evidence
+        ) or (
+            match.score >= self.loose_suggest
+            and match.coverage >= self.loose_suggest_coverage
+            and match.evidence >= self.loose_suggest_evidence
         )
 
 
@@ -126,13 +146,8 @@ class Engine:
             return Decision(Kind.LEGAL, background, score, (), matches, verdict.signals)
         if top and clear:
             return Decision(Kind.ANSWER, top.entry_id, score, (), matches, verdict.signals)
-        choices = tuple(
-            match.entry_id
-            for match in matches
-            if match.score >= max(limits.suggest, score - limits.suggest_window)
-            and match.coverage >= limits.suggest_coverage
-            and match.evidence >= limits.suggest_evidence
-        )[: limits.suggestions]
+        offered = [match.entry_id for match in matches if limits.may_suggest(match, score)]
+        choices = tuple(offered[: limits.suggestions])
         if mode is Mode.ASK and choices:
             return Decision(Kind.SUGGEST, None, score, choices, matches, verdict.signals)
         return Decision(Kind.NONE, None, score, (), matches, verdict.signals)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 
 from bot.core.decide import Decision, Engine, Kind, Mode, Thresholds
 from bot.core.loader import load_knowledge
+from bot.core.matcher import Match
 from bot.core.normalize import normalize, tokens
 from bot.core.replies import DISCLAIMER, Organization, compose
 from bot.core.triage import looks_like_question, triage
@@ -85,6 +87,18 @@ def test_a_plausible_but_unclear_question_gets_suggestions_when_asked_only() -> 
     assert 2 <= len(asked.suggestions) <= 3
     assert "what-is-doma" in asked.suggestions
     assert decide("doma today?", Mode.LISTEN).kind is Kind.NONE
+
+
+def test_a_weak_match_is_offered_only_when_it_names_two_topical_words() -> None:
+    limits = Thresholds()
+    loose = Match("e", 35.0, "p", coverage=0.45, precision=0.5, evidence=1.5)
+    assert limits.may_suggest(loose, best=35.0)
+    assert not limits.may_suggest(replace(loose, evidence=1.0), best=35.0)  # one topical word
+    assert not limits.may_suggest(replace(loose, coverage=0.3), best=35.0)  # another question
+    assert not limits.may_suggest(replace(loose, score=25.0), best=35.0)
+    assert not limits.may_suggest(loose, best=70.0)  # far behind the best choice
+    # The stricter route still takes a single topical word at a higher score.
+    assert limits.may_suggest(Match("e", 50.0, "p", 0.6, 0.5, 0.8), best=50.0)
 
 
 def test_listen_mode_needs_a_question_and_more_confidence() -> None:
