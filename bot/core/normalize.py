@@ -72,6 +72,7 @@ _LEXICON = {
     "dept": "department",
     "immigrations": "immigration",
     "lgbtq": "lgbt",
+    "said": "say",
     "glbt": "lgbt",
 }
 _ACRONYM = re.compile(r"\b(?:[a-z]\.){2,}[a-z]?\b")
@@ -90,7 +91,7 @@ STOPWORDS: frozenset[str] = frozenset(
     else even ever every few for from further get gets getting go going got had has have
     having he her here hers him his how however i if in into is it its just know let like
     may me might more most much must my myself no nor not now of off on once one only or
-    other our ours out over own please pls plz really same say says should so some someone
+    other our ours out over own please pls plz really same should so some someone
     something such than thank thanks that the their them then there these they this those
     though through thx to too under until up us very want was we were what whats whether
     which while whom whose will with would yes yet you your yours hi hello hey ok okay tell

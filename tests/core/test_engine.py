@@ -147,6 +147,16 @@ def test_the_knowledge_bases_own_misspellings_fold_into_the_word_they_misspell()
     assert decide("What is prosecutorial discretion?").entry_id == typed.entry_id
 
 
+def test_what_someone_said_is_not_who_they_are() -> None:
+    """The verb "say" carries the question (a reaction, not a definition), in any tense."""
+    assert tokens(normalize("what did they say")) == tokens(normalize("what they said")) == ["say"]
+    for text in ("what did Immigration Equality say", "what Immigration Equality said"):
+        decision = decide(text)
+        assert decision.kind is not Kind.ANSWER, decision
+        assert "advocates-reaction" in decision.suggestions
+    assert decide("what pelosi said about it").entry_id == "pelosi-statement"
+
+
 def test_a_single_topical_word_answers_only_when_it_is_nearly_the_phrasing() -> None:
     assert (decide("Who announced it?").kind, decide("Who announced it?").entry_id) == (
         Kind.ANSWER,
