@@ -121,11 +121,8 @@ class Engine:
         if not any(character.isalnum() for character in text):
             return Decision(Kind.NONE)
         verdict = triage(text)
-        if (
-            (mode is Mode.LISTEN or "thanks" in verdict.signals)
-            and not verdict.legal
-            and not looks_like_question(text)
-        ):
+        asks = looks_like_question(text)
+        if (mode is Mode.LISTEN or "thanks" in verdict.signals) and not verdict.legal and not asks:
             return Decision(Kind.NONE, signals=verdict.signals)
         matches = tuple(self.matcher.search(text, limit=max(limits.suggestions, 5)))
         top = matches[0] if matches else None
@@ -144,6 +141,10 @@ class Engine:
             # a question about the date of the memo).
             background = top.entry_id if top and clear and score >= limits.listen else None
             return Decision(Kind.LEGAL, background, score, (), matches, verdict.signals)
+        if not asks and "personal" in verdict.signals:
+            # Someone telling the bot about themselves ("I just got back from the marriage
+            # equality rally") asked nothing: neither an answer nor choices fit.
+            return Decision(Kind.NONE, None, score, (), matches, verdict.signals)
         if top and clear:
             return Decision(Kind.ANSWER, top.entry_id, score, (), matches, verdict.signals)
         offered = [match.entry_id for match in matches if limits.may_suggest(match, score)]

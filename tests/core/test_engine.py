@@ -147,6 +147,13 @@ def test_the_knowledge_bases_own_misspellings_fold_into_the_word_they_misspell()
     assert decide("What is prosecutorial discretion?").entry_id == typed.entry_id
 
 
+def test_a_statement_about_oneself_gets_neither_answer_nor_choices() -> None:
+    told = decide("we were reading about the uafa bill last night")
+    assert (told.kind, told.suggestions) == (Kind.NONE, ()), told
+    assert told.matches[0].entry_id == "what-is-uafa"  # it matched; it was not a question
+    assert decide("we were reading about the uafa bill, what was it?").entry_id == "what-is-uafa"
+
+
 def test_what_someone_said_is_not_who_they_are() -> None:
     """The verb "say" carries the question (a reaction, not a definition), in any tense."""
     assert tokens(normalize("what did they say")) == tokens(normalize("what they said")) == ["say"]

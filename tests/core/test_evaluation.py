@@ -134,7 +134,9 @@ def test_scoring_rules() -> None:
 # passing fails, so whoever reaches a target is told to turn it into a plain assertion.
 ACCURACY_FLOOR = {Mode.ASK: 0.60, Mode.LISTEN: 0.40}
 OFFERED_FLOOR = 0.76  # ask mode: the right entry answered or among the "did you mean" choices
-CONFIDENT_WRONG_CEILING = 1  # one ambiguous item, answered with its neighbouring entry
+# Two items: an ambiguous one answered with its neighbouring entry, and one of the second fresh
+# check ("who is the secretary that write the letter ...": the letter from Congress, by 7 points).
+CONFIDENT_WRONG_CEILING = 2
 
 
 @pytest.mark.parametrize("mode", [Mode.ASK, Mode.LISTEN])
@@ -145,7 +147,7 @@ def test_confident_wrong_answers_do_not_grow(mode: Mode) -> None:
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="target not met yet: one confident wrong answer remains")
+@pytest.mark.xfail(strict=True, reason="target not met yet: two confident wrong answers remain")
 @pytest.mark.parametrize("mode", [Mode.ASK, Mode.LISTEN])
 def test_no_confident_wrong_answers(mode: Mode) -> None:
     wrong = [o for o in report(mode).outcomes if o.confident_wrong]
@@ -181,7 +183,7 @@ def test_the_right_entry_is_offered_when_asked() -> None:
     assert (recall.value or 0.0) >= OFFERED_FLOOR, str(recall)
 
 
-@pytest.mark.xfail(strict=True, reason="target not met yet: ask-mode accuracy is about 61%")
+@pytest.mark.xfail(strict=True, reason="target not met yet: ask-mode accuracy is about 63%")
 def test_ask_mode_answer_accuracy() -> None:
     accuracy = report(Mode.ASK).answer_accuracy
     assert (accuracy.value or 0.0) >= 0.90, str(accuracy)
