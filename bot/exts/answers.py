@@ -98,7 +98,18 @@ class Answers(commands.Cog):
         rendered = render(reply, self.bot.cards)
         if prefix:
             rendered.content = f"{prefix}\n{rendered.content or ''}".strip()
-        await target.reply(**rendered.kwargs(), mention_author=False)
+        try:
+            await target.reply(**rendered.kwargs(), mention_author=False)
+        except discord.HTTPException as error:
+            # Expected in a live server: a channel where the bot may not speak, or a question
+            # deleted before the reply (then the reply should not appear). Nothing to retry.
+            log.warning(
+                "reply in channel %s not posted: HTTP %s, Discord code %s (%s)",
+                target.channel.id,
+                error.status,
+                error.code,
+                "missing permissions" if isinstance(error, discord.Forbidden) else error.text,
+            )
 
     @commands.command(name="ask")
     async def ask_command(self, ctx: commands.Context[FamilyTies], *, question: str = "") -> None:

@@ -233,6 +233,25 @@ async def test_rate_limited_reply_is_retried_and_delivered_once(env: Env) -> Non
     assert len(env.replies_to(question)) == 1
 
 
+@pytest.mark.parametrize(
+    ("status", "code"), [(403, 50013), (400, 50035)], ids=["no-permission", "question-deleted"]
+)
+async def test_a_refused_reply_is_a_warning_and_the_bot_goes_on(
+    env: Env, status: int, code: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    env.fake.fail_next("POST", MESSAGES, status=status, code=code)
+    refused = await env.fake.message_create("help", "alice", "what is DOMA?")
+    await env.settle()
+    assert env.fake.requests_matching("POST", MESSAGES, status=status)
+    assert not env.replies_to(refused)
+    later = await env.fake.message_create("help", "mod", "what is UAFA?")
+    assert_sourced_answer(await env.reply_to(later), "Uniting American Families Act")
+    warnings = [r for r in caplog.records if r.name == "bot.exts.answers"]
+    assert [r.levelname for r in warnings] == ["WARNING"], warnings
+    assert f"HTTP {status}, Discord code {code}" in warnings[0].getMessage()
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
 async def test_without_message_content_mentions_and_slash_still_work(make_env: MakeEnv) -> None:
     env = await make_env(message_content=False)
     assert not env.bot.listening
