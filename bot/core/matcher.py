@@ -106,35 +106,43 @@ class Matcher:
     """An immutable index over one knowledge base; build a new one when the base changes."""
 
     def __init__(self, knowledge: KnowledgeBase) -> None:
+        # The entries, to read a returned phrasing from (no list of a million phrasings).
+        self._entries = list(knowledge.entries.values())
         self._entry_ids: list[str] = list(knowledge.entries)
-        self._phrasings: list[str] = []
-        self._content: list[str] = []  # content words only, for character similarity
         self._vocabulary: dict[str, int] = {}
         self._surface: dict[str, str] = {}  # a word as written in the knowledge base -> stem
         # Every word seen -> its token id (stop words: _STOPWORD), for indexing at C speed.
         self._word_ids: dict[str, int] = dict.fromkeys(STOPWORDS, _STOPWORD)
+        self._surface_ids: dict[str, int] = {}  # a word of _surface -> its position there
         # The loader normalised every phrasing already (to find repeats): reuse its work.
         normalized_phrasings = knowledge.take_normalized()
         # Token lists, flat with their lengths (C ints: a million small lists cost ~150 MB).
         phrasing_tokens, phrasing_lengths = array("i"), array("i")
+        # Each phrasing's content words (for character similarity) as positions in
+        # _surface_words: a million strings would cost ~100 MB.
+        content_words, content_lengths = array("i"), array("i")
         entry_sizes: list[int] = []
         # Every token of an entry, once: phrasings, answer, tags.
         entry_docs, entry_lengths = array("i"), array("i")
         answer_tokens = array("i")  # each answer's tokens, once (for how often words occur)
         for entry_id, entry in knowledge.entries.items():
             phrasings = entry.phrasings
-            keys = normalized_phrasings.get(entry_id)
-            if keys is None or len(keys) != len(phrasings):
-                keys = tuple(map(normalize, phrasings))
+            joined = normalized_phrasings.pop(entry_id, None)
+            keys = joined.split("\n") if joined is not None else []
+            if len(keys) != len(phrasings):
+                keys = list(map(normalize, phrasings))
             entry_sizes.append(len(phrasings))
-            self._phrasings += phrasings
             first = len(phrasing_tokens)
             for key in keys:
                 words = key.split()
                 ids = self._index_split(words)
                 phrasing_tokens += array("i", ids)
                 phrasing_lengths.append(len(ids))
-                self._content.append(" ".join(itertools.filterfalse(STOPWORDS.__contains__, words)))
+                start = len(content_words)
+                content_words.extend(
+                    map(self._surface_ids.__getitem__, itertools.filterfalse(_is_stopword, words))
+                )
+                content_lengths.append(len(content_words) - start)
             answer = self._index_words(normalize(entry.answer))
             answer_tokens += array("i", answer)
             document = dict.fromkeys(
@@ -165,6 +173,8 @@ class Matcher:
             counts[target] += counts[variant]
             counts[variant] = 0
         self._surface_words = list(self._surface)
+        self._content = _Forward(content_words, content_lengths, len(self._surface_words))
+        del content_words, content_lengths, self._surface_ids
         self._surface_stems = [self._surface[word] for word in self._surface_words]
         self._typo_choices = [*self._surface_words, *_TYPO_STOPWORDS]
         entries = max(len(self._entry_ids), 1)
@@ -200,7 +210,7 @@ class Matcher:
         self._phrasing_entry = np.repeat(np.arange(sizes.size, dtype=np.int32), sizes)
         self._entry_first = np.cumsum(sizes, dtype=np.int64) - sizes
         self._entry_phrasings = np.bincount(self._phrasing_entry, minlength=entries)
-        self._phrasing_tokens = _Forward(*phrasing_items)
+        self._phrasing_tokens = _Forward(*phrasing_items, vocabulary_size)
         self._phrasing_weight = self._phrasing_tokens.row_sums(self._idf)
         self._entry_phrasing_bounds = np.column_stack(
             (self._entry_first, self._entry_first + self._entry_phrasings)
@@ -211,6 +221,15 @@ class Matcher:
         del phrasing_items, entry_items, self._word_ids
         self._vocabulary_size = vocabulary_size
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
+
+    def _phrasing(self, entry: int, phrasing: int) -> str:
+        """Return a phrasing's text (it is one of that entry's), as the knowledge base has it."""
+        return self._entries[entry].phrasings[phrasing - int(self._entry_first[entry])]
+
+    def _content_texts(self, phrasings: npt.NDArray[np.int64]) -> list[str]:
+        """Each phrasing's content words as one text: content() of its normalised form."""
+        words = self._surface_words
+        return [" ".join(map(words.__getitem__, row)) for row in self._content.rows(phrasings)]
 
     def __getstate__(self) -> dict[str, object]:
         """Pickle the index (for the engine cache), not its cache of typo corrections."""
@@ -237,7 +256,8 @@ class Matcher:
         if None in found:  # a word not seen before: number it, and its stem if new
             for word in words:
                 if word not in word_ids:
-                    token = self._surface.setdefault(word, stem(word))
+                    self._surface_ids[word] = len(self._surface)
+                    self._surface[word] = token = stem(word)
                     word_ids[word] = self._vocabulary.setdefault(token, len(self._vocabulary))
             found = dict.fromkeys(map(word_ids.get, words))
         found.pop(_STOPWORD, None)
@@ -319,7 +339,7 @@ class Matcher:
             Match(
                 entry_id=self._entry_ids[hit.entry],
                 score=hit.score,
-                phrasing=self._phrasings[hit.phrasing],
+                phrasing=self._phrasing(hit.entry, hit.phrasing),
                 coverage=round(hit.coverage, 3),
                 precision=round(hit.precision, 3),
                 evidence=self._evidence(hit.query, hit.phrasing),
@@ -366,7 +386,7 @@ class Matcher:
         # the weight they share, summed in each phrasing's own word order (as summing over
         # its tokens does).
         phrasing_of, position_row, pair = self._occurrences(word_ids, columns, row_part, row_entry)
-        group_key = position_row * len(self._phrasings) + phrasing_of
+        group_key = position_row * self._phrasing_entry.size + phrasing_of
         new = np.empty(group_key.size, dtype=bool)
         new[:1] = True
         np.not_equal(group_key[1:], group_key[:-1], out=new[1:])
@@ -422,11 +442,12 @@ class Matcher:
         top_part = row_part[top]
         chosen = best_phrasing[top].tolist()
         top_sizes = np.minimum(sizes, _RERANK).tolist()
+        chosen_content = self._content_texts(best_phrasing[top])
         similarity = np.concatenate(
             [
                 process.cdist(
                     [content(query.normalized)],
-                    [self._content[i] for i in chosen[start : start + size]],
+                    chosen_content[start : start + size],
                     scorer=fuzz.ratio,
                     dtype=np.float32,
                 )[0]
@@ -511,7 +532,8 @@ class Matcher:
             row, pair = np.concatenate(found_row), np.concatenate(found_pair)
         phrasing = postings.items(index).astype(np.int64)
         order = np.argsort(
-            (row * len(self._phrasings) + phrasing) * postings.rank_limit + postings.ranks(index),
+            (row * self._phrasing_entry.size + phrasing) * postings.rank_limit
+            + postings.ranks(index),
             kind="stable",
         )
         return phrasing[order], row[order], pair[order]
@@ -615,6 +637,7 @@ class Matcher:
 
 
 _UNKNOWN, _STOPWORD = -1, -2
+_is_stopword = STOPWORDS.__contains__
 # Occurrences of a query's words in the candidates' phrasings are found by filtering the
 # words' whole postings while they are at most this many times the bounds a search would
 # look up (small bases), else by searching the postings between the bounds (large ones).
@@ -706,10 +729,14 @@ def _ranges(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> np
 class _Forward:
     """Item -> tokens in CSR form, for summing word weights over a chosen set of items."""
 
-    def __init__(self, tokens: npt.ArrayLike, lengths: npt.ArrayLike) -> None:
-        """Index items given as their tokens, concatenated, and each item's token count."""
+    def __init__(self, tokens: npt.ArrayLike, lengths: npt.ArrayLike, size: int) -> None:
+        """Index items given as their tokens, concatenated, and each item's token count.
+
+        Tokens are below `size`, and kept in the smallest type that holds them (2 bytes for
+        fewer than 65,536 words).
+        """
         self._start = np.concatenate(([0], np.cumsum(lengths, dtype=np.int64))).astype(np.int64)
-        self._tokens = np.array(tokens, dtype=np.int32)
+        self._tokens = np.array(tokens, dtype=np.min_scalar_type(max(size - 1, 0)))
 
     def row_sums(self, table: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """For every item, the sum of `table` over its tokens: `table[tokens].sum()`, exactly.
@@ -724,9 +751,17 @@ class _Forward:
             sums[item] = table[self._tokens[self._start[item] : self._start[item + 1]]].sum()
         return sums.astype(np.float64)
 
-    def tokens(self, item: int) -> npt.NDArray[np.int32]:
+    def tokens(self, item: int) -> npt.NDArray[np.integer]:
         """One item's tokens."""
         return self._tokens[self._start[item] : self._start[item + 1]]
+
+    def rows(self, items: npt.NDArray[np.int64]) -> list[list[int]]:
+        """Return these items' tokens, as lists (one gather for all)."""
+        starts = self._start[items]
+        lengths = self._start[items + 1] - starts
+        flat = self._tokens[_ranges(starts, lengths)].tolist()
+        ends, counts = np.cumsum(lengths).tolist(), lengths.tolist()
+        return [flat[end - count : end] for end, count in zip(ends, counts, strict=True)]
 
     def sum(
         self, items: npt.NDArray[np.int64], *weights: npt.NDArray[np.float64]

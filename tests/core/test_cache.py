@@ -131,5 +131,7 @@ def test_row_sums_add_exactly_as_numpy_sum_does() -> None:
     rng = np.random.default_rng(7)
     table = rng.random(500) * 7
     rows = [list(rng.integers(0, 500, rng.integers(0, 20))) for _ in range(3000)]
-    sums = _Forward([t for row in rows for t in row], [len(row) for row in rows]).row_sums(table)
+    forward = _Forward([t for row in rows for t in row], [len(row) for row in rows], table.size)
+    sums = forward.row_sums(table)
     assert all(sums[i] == table[row].sum() for i, row in enumerate(rows))
+    assert forward.rows(np.array([5, 0, 5])) == [rows[5], rows[0], rows[5]]
