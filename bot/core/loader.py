@@ -37,6 +37,7 @@ from bot.core.models import (
     KnowledgeBase,
     Source,
     paused_gc,
+    release_free_memory,
     validate_entry,
     validate_source,
 )
@@ -279,7 +280,9 @@ def parse_knowledge(files: Mapping[str, str]) -> KnowledgeBase:
     Working on texts lets moderator edits be validated before anything touches the disk.
     """
     with paused_gc():
-        return _parse(files)
+        knowledge = _parse(files)
+    release_free_memory()  # what parsing freed (YAML data, texts) goes back with its pages
+    return knowledge
 
 
 def _parse(files: Mapping[str, str]) -> KnowledgeBase:
