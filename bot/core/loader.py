@@ -34,6 +34,7 @@ from bot.core.models import (
     MIN_ASKS,
     SOURCE_FIELDS,
     Entry,
+    EntryFields,
     KnowledgeBase,
     Source,
     paused_gc,
@@ -54,7 +55,7 @@ __all__ = [
 ]
 
 SOURCES_FILE = "sources.yaml"
-_Model = TypeVar("_Model", Entry, Source)
+_Valid = TypeVar("_Valid", EntryFields, Source)
 
 
 class _SafeLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -81,6 +82,27 @@ class _Unlocated(Exception):
 _NO_KEY = object()
 
 
+_SHORT = 32  # longer plain scalars are not remembered (no implicit type is this long)
+
+
+def _scalar(loader: _SafeLoader, event: Any) -> Any:
+    """Return a scalar event's value, as the loader's resolver and constructors make it."""
+    value, tag = event.value, event.tag
+    if tag is None or tag == "!":
+        plain = event.implicit[0]
+        first_chars = loader.yaml_implicit_resolvers
+        tag = (
+            loader.resolve(yaml.ScalarNode, value, event.implicit)
+            if plain and (value[:1] in first_chars or None in first_chars)
+            else _STR_TAG
+        )
+    if tag == _STR_TAG:
+        return value
+    if tag in _SPECIAL_TAGS:
+        raise _Unlocated
+    return loader.construct_object(yaml.ScalarNode(tag, value, event.start_mark, event.end_mark))
+
+
 def _construct_fast(source: str | TextIO, listing: str | None = None) -> Iterator[Any]:
     """Build a document's data from libyaml's events, as yaml.load with _SafeLoader would.
 
@@ -94,8 +116,9 @@ def _construct_fast(source: str | TextIO, listing: str | None = None) -> Iterato
     """
     loader = _SafeLoader(source)
     try:
-        get_event, resolve = loader.get_event, loader.resolve
+        get_event = loader.get_event
         first_chars = loader.yaml_implicit_resolvers
+        any_first = None in first_chars  # a resolver for every first character
         if (
             type(get_event()) is not events.StreamStartEvent
             or type(get_event()) is not events.DocumentStartEvent
@@ -105,6 +128,9 @@ def _construct_fast(source: str | TextIO, listing: str | None = None) -> Iterato
         keys: list[Any] = []
         document: Any = None
         streamed: list[Any] | None = None  # the `listing` list, whose items are yielded
+        # Short plain scalars seen (dates, numbers, words) -> their values: a plain scalar's
+        # value depends on its text alone, and resolving it is most of its cost.
+        short_plain: dict[str, Any] = {}
         while True:
             event = get_event()
             kind = type(event)
@@ -112,19 +138,18 @@ def _construct_fast(source: str | TextIO, listing: str | None = None) -> Iterato
             if kind is events.ScalarEvent:
                 if event.anchor is not None:
                     raise _Unlocated
-                value, tag = event.value, event.tag
-                if tag is None or tag == "!":
-                    plain = event.implicit[0]
-                    tag = (
-                        resolve(yaml.ScalarNode, value, event.implicit)
-                        if plain and (value[:1] in first_chars or None in first_chars)
-                        else _STR_TAG
-                    )
-                if tag != _STR_TAG:
-                    if tag in _SPECIAL_TAGS:
-                        raise _Unlocated
-                    node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark)
-                    value = loader.construct_object(node)
+                value = event.value
+                if event.tag is None and (
+                    not event.implicit[0] or (value[:1] not in first_chars and not any_first)
+                ):
+                    pass  # quoted, or plain text no implicit resolver claims: a string
+                elif event.tag is None and len(value) <= _SHORT:
+                    if value in short_plain:
+                        value = short_plain[value]
+                    else:
+                        value = short_plain[value] = _scalar(loader, event)
+                else:
+                    value = _scalar(loader, event)
             elif kind is events.MappingStartEvent or kind is events.SequenceStartEvent:
                 tags = _MAP_TAGS if kind is events.MappingStartEvent else _SEQ_TAGS
                 if event.anchor is not None or event.tag not in tags:
@@ -366,6 +391,7 @@ class _Item:
     node: yaml.Node | None  # None in the first pass: asking for a line means a problem
     data: Any
     value: Any = None
+    normalized: str = ""  # an entry's normalised phrasings, one per line
 
     @property
     def line(self) -> int:
@@ -415,6 +441,8 @@ class _Checker:
         self.normalized: dict[str, str] = {}
         # Validation context: equal dates, tags, citations and ids are kept once (models.py).
         self.shared: dict[Any, Any] = {}
+        # First pass: the hash of every normalised phrasing (see cross_check).
+        self.hashes = array("q")
 
     def add(
         self,
@@ -526,14 +554,24 @@ class _Checker:
         return sources
 
     def entry(self, item: _Item) -> Entry | None:
-        return self._validate(item, validate_entry, ENTRY_FIELDS)
+        """Validate an entry and normalise its phrasings while they are at hand as strings."""
+        fields = self._validate(item, validate_entry, ENTRY_FIELDS)
+        if fields is None:
+            return None
+        keys = list(map(normalize, (fields["question"], *fields["asks"])))
+        item.normalized = "\n".join(keys)
+        if not self.locate:  # repeats are found from the hashes (see cross_check)
+            if not all(keys):
+                raise _Unlocated
+            self.hashes.extend(map(hash, keys))
+        return Entry(**fields)
 
     def _validate(
         self,
         item: _Item,
-        validate: Callable[[Any, dict[Any, Any]], _Model],
+        validate: Callable[[Any, dict[Any, Any]], _Valid],
         keys: tuple[str, ...],
-    ) -> _Model | None:
+    ) -> _Valid | None:
         if not isinstance(item.data, dict):
             self.add(
                 item.file,
@@ -567,7 +605,6 @@ class _Checker:
         (rarely) a collision, sends the work to the second pass, which compares the texts.
         """
         owners: dict[str, str] = {}
-        hashes = array("q")
         for entry_id, item in entries.items():
             name = item.file
             entry: Entry = item.value
@@ -595,13 +632,10 @@ class _Checker:
                         entry_id,
                         "see_also",
                     )
-            keys = tuple(map(normalize, entry.phrasings))
-            self.normalized[entry_id] = "\n".join(keys)
+            self.normalized[entry_id] = item.normalized
             if not self.locate:
-                if not all(keys):
-                    raise _Unlocated
-                hashes.extend(map(hash, keys))
                 continue
+            keys = item.normalized.split("\n")
             for index, (phrasing, key) in enumerate(zip(entry.phrasings, keys, strict=True)):
                 path = ("question",) if index == 0 else ("asks", index - 1)
                 if not key:
@@ -626,7 +660,7 @@ class _Checker:
                     )
                 else:
                     owners[key] = entry_id
-        if np.unique(np.frombuffer(hashes, dtype=np.int64)).size != len(hashes):
+        if np.unique(np.frombuffer(self.hashes, dtype=np.int64)).size != len(self.hashes):
             raise _Unlocated
 
 

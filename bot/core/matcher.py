@@ -127,7 +127,8 @@ class Matcher:
         # How many answers use each token: counted block by block (the tokens are not kept).
         answer_tokens, answer_counts = array("i"), _count(())
         for entry_id, entry in knowledge.entries.items():
-            phrasings = entry.phrasings
+            asks, answer_text = entry.texts()
+            phrasings = (entry.question, *asks)
             joined = normalized_phrasings.pop(entry_id, None)
             if len(entry_sizes) % _TRIM_EVERY == 0:
                 release_free_memory()  # of the normalised phrasings used so far
@@ -146,7 +147,7 @@ class Matcher:
                     map(self._surface_ids.__getitem__, itertools.filterfalse(_is_stopword, words))
                 )
                 content_lengths.append(len(content_words) - start)
-            answer = self._index_words(normalize(entry.answer))
+            answer = self._index_words(normalize(answer_text))
             answer_tokens += array("i", answer)
             if len(answer_tokens) >= _BLOCK_TOKENS:
                 answer_counts = _count(answer_tokens, answer_counts)
@@ -185,6 +186,7 @@ class Matcher:
         self._typo_choices = [*self._surface_words, *_TYPO_STOPWORDS]
         entries = max(len(self._entry_ids), 1)
         document_frequency = _count(entry_items[0], size=vocabulary_size).astype(np.float64)
+        release_free_memory()  # before each large index array: what was freed goes first
         self._entry_postings = _Postings(*entry_items, vocabulary_size)
         del entry_items  # each big temporary goes before the next index array is built
         rarity = np.full(vocabulary_size, _MIN_RARITY, dtype=np.float64)
@@ -224,6 +226,7 @@ class Matcher:
             (self._entry_first, self._entry_first + self._entry_phrasings)
         )
         # Token -> the phrasings that use it, with the token's rank in each.
+        release_free_memory()
         self._word_phrasings = _Postings(
             self._phrasing_tokens.flat, phrasing_counts, vocabulary_size, ranks=True
         )

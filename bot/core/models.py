@@ -65,9 +65,10 @@ def _shared(value: _Value, info: ValidationInfo) -> _Value:
 
 
 _Shared = AfterValidator(_shared)
-Slug = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=SLUG_PATTERN, max_length=64), _Shared
-]
+Slug = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SLUG_PATTERN, max_length=64)]
+# Where one object may stand for many equal ones: an entry's id and its mentions in see_also,
+# dates, tag lists and citations (not inside those: a shared list shares its items).
+SharedSlug = Annotated[Slug, _Shared]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Phrasing = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=300)]
 Day = Annotated[dt.date, _Shared]
@@ -120,7 +121,7 @@ class SourceRef:
 class EntryFields(TypedDict):
     """An entry's fields as written in the files, validated (what validate_entry checks)."""
 
-    id: Slug
+    id: SharedSlug
     question: Phrasing
     asks: Annotated[tuple[Phrasing, ...], Field(min_length=MIN_ASKS)]
     answer: Annotated[
@@ -134,7 +135,7 @@ class EntryFields(TypedDict):
     as_of: Day
     reviewed: Day
     tags: NotRequired[Annotated[tuple[Slug, ...], _Shared]]
-    see_also: NotRequired[tuple[Slug, ...]]
+    see_also: NotRequired[tuple[SharedSlug, ...]]
 
 
 def _pack(asks: tuple[str, ...], answer: str) -> bytes:
@@ -189,19 +190,20 @@ class Entry:
             }
         )
 
-    def _unpack(self) -> tuple[tuple[str, ...], str]:
+    def texts(self) -> tuple[tuple[str, ...], str]:
+        """Return the other phrasings and the answer, unpacked at once (for reading both)."""
         texts: tuple[tuple[str, ...], str] = marshal.loads(zlib.decompress(self._texts))  # noqa: S302 - packed by _pack
         return texts
 
     @property
     def asks(self) -> tuple[str, ...]:
         """The other phrasings people use for the question."""
-        return self._unpack()[0]
+        return self.texts()[0]
 
     @property
     def answer(self) -> str:
         """The answer, as moderators wrote it."""
-        return self._unpack()[1]
+        return self.texts()[1]
 
     @property
     def phrasings(self) -> tuple[str, ...]:
@@ -210,7 +212,7 @@ class Entry:
 
     def fields(self) -> EntryFields:
         """Return the entry's fields, as validate_entry validated them."""
-        asks, answer = self._unpack()
+        asks, answer = self.texts()
         return EntryFields(
             id=self.id,
             question=self.question,
@@ -260,13 +262,14 @@ _ENTRY = TypeAdapter(EntryFields)
 _SOURCE = TypeAdapter(Source)
 
 
-def validate_entry(data: Any, shared: dict[Any, Any] | None = None) -> Entry:
-    """Validate one entry's data (pydantic's ValidationError on a problem).
+def validate_entry(data: Any, shared: dict[Any, Any] | None = None) -> EntryFields:
+    """Validate one entry's data into its fields (pydantic's ValidationError on a problem).
 
     `shared` is a table kept for a whole load: equal dates, tags, citations and ids validated
     with it come out as one object.
     """
-    return Entry(**_ENTRY.validate_python(data, context=shared))
+    fields: EntryFields = _ENTRY.validate_python(data, context=shared)
+    return fields
 
 
 def validate_source(data: Any, shared: dict[Any, Any] | None = None) -> Source:

@@ -289,6 +289,7 @@ def test_yaml_the_first_pass_does_not_handle_is_read_the_usual_way() -> None:
         "a: {b: c, 'd': \"e\\n\", f: [g, {h: i}]}\nlist:\n  - |\n    block\n  - >-\n    folded\n",
         "a: !!str 12\nb: !!int '7'\nc: !!float 1\nd: ''\ne:\n",
         "? complex\n: key\n'=': equals\n",
+        "a: [2012-01-01, 2012-01-01, '2012-01-01', yes, yes, 'yes', 12, 12, '12', ~, ~, t, t]\n",
     ],
 )
 def test_the_event_builder_gives_what_yaml_load_gives(text: str) -> None:

@@ -11,7 +11,6 @@ import yaml
 
 from bot.core.loader import load_knowledge
 from bot.core.models import (
-    _ENTRY,
     ENTRY_FIELDS,
     Entry,
     EntryFields,
@@ -35,8 +34,8 @@ def test_each_entry_gives_back_exactly_its_validated_fields() -> None:
     items = shipped_items()
     assert items
     for data in items:
-        validated: EntryFields = _ENTRY.validate_python(data)
-        entry = validate_entry(data)
+        validated: EntryFields = validate_entry(data)
+        entry = Entry(**validated)
         expected = {"tags": (), "see_also": (), **validated}
         assert entry.fields() == expected
         assert {name: getattr(entry, name) for name in ENTRY_FIELDS} == expected
@@ -45,7 +44,7 @@ def test_each_entry_gives_back_exactly_its_validated_fields() -> None:
 
 def test_entries_compare_pickle_and_copy_by_their_fields() -> None:
     data = shipped_items()[0]
-    entry, again = validate_entry(data), validate_entry(data)
+    entry, again = Entry(**validate_entry(data)), Entry(**validate_entry(data))
     assert entry == again and hash(entry) == hash(again) and entry is not again
     assert pickle.loads(pickle.dumps(entry, protocol=5)) == entry  # noqa: S301 - our own data
     changed = entry.replace(answer=entry.answer + " More.")
@@ -55,7 +54,7 @@ def test_entries_compare_pickle_and_copy_by_their_fields() -> None:
 
 
 def test_entries_are_immutable() -> None:
-    entry = validate_entry(shipped_items()[0])
+    entry = Entry(**validate_entry(shipped_items()[0]))
     with pytest.raises(AttributeError):
         entry.question = "changed"  # type: ignore[misc]
     with pytest.raises(AttributeError):
@@ -66,13 +65,17 @@ def test_values_shared_by_entries_are_kept_once_per_load() -> None:
     first, second = shipped_items()[:2]
     table: dict[Any, Any] = {}
     copies = [
-        validate_entry({**data, "as_of": "2012-09-28", "tags": ["law"], "sources": ["nbc"]}, table)
+        Entry(
+            **validate_entry(
+                {**data, "as_of": "2012-09-28", "tags": ["law"], "sources": ["nbc"]}, table
+            )
+        )
         for data in (first, second)
     ]
     one, other = copies
     assert one.as_of is other.as_of and one.tags is other.tags
     assert one.sources[0] is other.sources[0] == SourceRef("nbc")
-    alone = validate_entry({**second, "as_of": "2012-09-28"})
+    alone = Entry(**validate_entry({**second, "as_of": "2012-09-28"}))
     assert alone.as_of == one.as_of and alone.as_of is not one.as_of
 
 
@@ -86,6 +89,6 @@ def test_entries_of_a_loaded_base_share_their_ids_and_dates() -> None:
     assert len(dates) == len({entry.reviewed for entry in entries.values()})
 
 
-def test_an_entry_can_be_built_from_fields_directly() -> None:
-    fields = _ENTRY.validate_python(shipped_items()[0])
-    assert Entry(**fields).fields() == {"tags": (), "see_also": (), **fields}
+def test_an_entry_unpacks_its_texts_at_once() -> None:
+    entry = Entry(**validate_entry(shipped_items()[0]))
+    assert entry.texts() == (entry.asks, entry.answer)
