@@ -232,26 +232,41 @@ class Matcher:
         )
         del self._word_ids
         self._vocabulary_size = vocabulary_size
+        self._caches()
+
+    def _caches(self) -> None:
+        """Create the caches of query work (not pickled with the index)."""
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
+        # Entries keep their phrasings packed, and the index their content words as numbers:
+        # the texts of those that come up often are kept.
+        self._entry_phrasings_cached = lru_cache(maxsize=4096)(self._unpacked_phrasings)
+        self._content_text = lru_cache(maxsize=16384)(self._content_text_uncached)
+
+    def _unpacked_phrasings(self, entry: int) -> tuple[str, ...]:
+        return self._entries[entry].phrasings
+
+    def _content_text_uncached(self, phrasing: int) -> str:
+        words = self._surface_words
+        return " ".join(map(words.__getitem__, self._content.tokens(phrasing).tolist()))
 
     def _phrasing(self, entry: int, phrasing: int) -> str:
         """Return a phrasing's text (it is one of that entry's), as the knowledge base has it."""
-        return self._entries[entry].phrasings[phrasing - int(self._entry_first[entry])]
+        first = int(self._entry_first[entry])
+        return self._entry_phrasings_cached(entry)[phrasing - first]
 
     def _content_texts(self, phrasings: npt.NDArray[np.int64]) -> list[str]:
         """Each phrasing's content words as one text: content() of its normalised form."""
-        words = self._surface_words
-        return [" ".join(map(words.__getitem__, row)) for row in self._content.rows(phrasings)]
+        return list(map(self._content_text, phrasings.tolist()))
 
     def __getstate__(self) -> dict[str, object]:
-        """Pickle the index (for the engine cache), not its cache of typo corrections."""
+        """Pickle the index (for the engine cache), not its caches of query work."""
         state = dict(self.__dict__)
-        del state["_correct"]
+        del state["_correct"], state["_entry_phrasings_cached"], state["_content_text"]
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
-        self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
+        self._caches()
 
     def _index_words(self, normalized: str) -> list[int]:
         """Add a text's content words to the vocabulary; return their token ids, once each."""
@@ -822,14 +837,6 @@ class _Forward:
     def tokens(self, item: int) -> npt.NDArray[np.integer]:
         """One item's tokens."""
         return self._tokens[self._start[item] : self._start[item + 1]]
-
-    def rows(self, items: npt.NDArray[np.int64]) -> list[list[int]]:
-        """Return these items' tokens, as lists (one gather for all)."""
-        starts = self._start[items]
-        lengths = self._start[items + 1] - starts
-        flat = self._tokens[_ranges(starts, lengths)].tolist()
-        ends, counts = np.cumsum(lengths).tolist(), lengths.tolist()
-        return [flat[end - count : end] for end, count in zip(ends, counts, strict=True)]
 
     def sum(
         self, items: npt.NDArray[np.int64], *weights: npt.NDArray[np.float64]
