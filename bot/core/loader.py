@@ -36,6 +36,7 @@ from bot.core.models import (
     Entry,
     EntryFields,
     KnowledgeBase,
+    NormalizedPhrasings,
     Source,
     paused_gc,
     release_free_memory,
@@ -364,6 +365,7 @@ def _assemble(files: Mapping[str, str], checker: _Checker) -> KnowledgeBase:
                 item.data = None  # the entry holds what it needs of the data
     if not entries and not checker.problems:
         checker.add("knowledge", 0, "has no entries", "Add a YAML file with an `entries:` list.")
+    release_free_memory()  # the files' data is gone: its pages go before the cross-checks
     checker.cross_check(entries, sources)
     if checker.problems:
         raise KnowledgeError(checker.problems)
@@ -391,7 +393,6 @@ class _Item:
     node: yaml.Node | None  # None in the first pass: asking for a line means a problem
     data: Any
     value: Any = None
-    normalized: str = ""  # an entry's normalised phrasings, one per line
 
     @property
     def line(self) -> int:
@@ -438,7 +439,7 @@ class _Checker:
         # Ids of items that failed validation: references to them are not reported again.
         self.broken: set[str] = set()
         # Each valid entry's normalised phrasings, for the index (see KnowledgeBase).
-        self.normalized: dict[str, str] = {}
+        self.normalized = NormalizedPhrasings()
         # Validation context: equal dates, tags, citations and ids are kept once (models.py).
         self.shared: dict[Any, Any] = {}
         # First pass: the hash of every normalised phrasing (see cross_check).
@@ -559,7 +560,7 @@ class _Checker:
         if fields is None:
             return None
         keys = list(map(normalize, (fields["question"], *fields["asks"])))
-        item.normalized = "\n".join(keys)
+        self.normalized.add(fields["id"], keys)
         if not self.locate:  # repeats are found from the hashes (see cross_check)
             if not all(keys):
                 raise _Unlocated
@@ -632,10 +633,9 @@ class _Checker:
                         entry_id,
                         "see_also",
                     )
-            self.normalized[entry_id] = item.normalized
             if not self.locate:
                 continue
-            keys = item.normalized.split("\n")
+            keys = list(map(normalize, entry.phrasings))
             for index, (phrasing, key) in enumerate(zip(entry.phrasings, keys, strict=True)):
                 path = ("question",) if index == 0 else ("asks", index - 1)
                 if not key:

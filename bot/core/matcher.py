@@ -116,6 +116,9 @@ class Matcher:
         self._surface_ids: dict[str, int] = {}  # a word of _surface -> its position there
         # The loader normalised every phrasing already (to find repeats): reuse its work.
         normalized_phrasings = knowledge.take_normalized()
+        # (Phrasings of the same entries, in the same order, else normalised here.)
+        handed_over = normalized_phrasings.ids == self._entry_ids
+        handed = normalized_phrasings.take() if handed_over else None
         # Token lists, flat with their lengths (C ints: a million small lists cost ~150 MB).
         phrasing_tokens, phrasing_lengths = array("i"), array("i")
         # Each phrasing's content words (for character similarity) as positions in
@@ -126,13 +129,10 @@ class Matcher:
         entry_docs, entry_lengths = array("i"), array("i")
         # How many answers use each token: counted block by block (the tokens are not kept).
         answer_tokens, answer_counts = array("i"), _count(())
-        for entry_id, entry in knowledge.entries.items():
+        for entry in knowledge.entries.values():
             asks, answer_text = entry.texts()
             phrasings = (entry.question, *asks)
-            joined = normalized_phrasings.pop(entry_id, None)
-            if len(entry_sizes) % _TRIM_EVERY == 0:
-                release_free_memory()  # of the normalised phrasings used so far
-            keys = joined.split("\n") if joined is not None else []
+            keys = next(handed) if handed is not None else []
             if len(keys) != len(phrasings):
                 keys = list(map(normalize, phrasings))
             entry_sizes.append(len(phrasings))
@@ -161,8 +161,8 @@ class Matcher:
             )
             entry_docs += array("i", document)
             entry_lengths.append(len(document))
-        del normalized_phrasings
-        release_free_memory()
+        del normalized_phrasings, handed
+        release_free_memory()  # of the texts unpacked and split for the loop
         self._surface_words = list(self._surface)
         self._content = _Forward(content_words, content_lengths, len(self._surface_words))
         del content_words, content_lengths, self._surface_ids
@@ -187,7 +187,9 @@ class Matcher:
         entries = max(len(self._entry_ids), 1)
         document_frequency = _count(entry_items[0], size=vocabulary_size).astype(np.float64)
         release_free_memory()  # before each large index array: what was freed goes first
-        self._entry_postings = _Postings(*entry_items, vocabulary_size)
+        self._entry_postings = _Postings(
+            entry_items[0], np.concatenate(([0], np.cumsum(entry_items[1]))), vocabulary_size
+        )
         del entry_items  # each big temporary goes before the next index array is built
         rarity = np.full(vocabulary_size, _MIN_RARITY, dtype=np.float64)
         everyday = np.ones(vocabulary_size, dtype=np.float64)  # rarity of the commonest form
@@ -219,8 +221,7 @@ class Matcher:
         self._entry_first = np.cumsum(sizes, dtype=np.int64) - sizes
         self._entry_phrasings = np.bincount(self._phrasing_entry, minlength=entries)
         self._phrasing_tokens = _Forward(*phrasing_items, vocabulary_size)
-        phrasing_counts = phrasing_items[1]
-        del phrasing_items  # the forward index holds the tokens now, in their smallest type
+        del phrasing_items  # the forward index holds them now, tokens in their smallest type
         self._phrasing_weight = self._phrasing_tokens.row_sums(self._idf)
         self._entry_phrasing_bounds = np.column_stack(
             (self._entry_first, self._entry_first + self._entry_phrasings)
@@ -228,7 +229,7 @@ class Matcher:
         # Token -> the phrasings that use it, with the token's rank in each.
         release_free_memory()
         self._word_phrasings = _Postings(
-            self._phrasing_tokens.flat, phrasing_counts, vocabulary_size, ranks=True
+            self._phrasing_tokens.flat, self._phrasing_tokens.starts, vocabulary_size, ranks=True
         )
         del self._word_ids
         self._vocabulary_size = vocabulary_size
@@ -677,9 +678,6 @@ _VARIANT_BLOCK = 1024  # words compared at once: bounds the similarity matrix's 
 # Tokens processed at once where index arrays are built from all items' tokens: bounds the
 # temporary arrays (a large base has ten million tokens).
 _BLOCK_TOKENS = 1 << 16
-# Entries indexed between two returns of freed memory to the system while the loader's
-# normalised phrasings are consumed (and freed): the index's arrays cannot reuse that memory.
-_TRIM_EVERY = 8192
 # Kept as tokens (they tell "who announced it" from "when"), but not evidence of a topic;
 # nor are words about the conversation itself ("can I ask a question").
 _QUESTION_WORDS = frozenset(
@@ -816,6 +814,11 @@ class _Forward:
         """Every item's tokens, concatenated."""
         return self._tokens
 
+    @property
+    def starts(self) -> npt.NDArray[np.integer]:
+        """Where each item's tokens start in `flat`, then their end."""
+        return self._start
+
     def row_sums(self, table: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """For every item, the sum of `table` over its tokens: `table[tokens].sum()`, exactly.
 
@@ -857,38 +860,38 @@ class _Postings:
     def __init__(
         self,
         item_tokens: npt.ArrayLike,
-        item_lengths: npt.ArrayLike,
+        item_start: npt.NDArray[np.integer],
         vocabulary_size: int,
         *,
         ranks: bool = False,
     ) -> None:
-        """Index items given as their tokens, concatenated, and each item's token count.
+        """Index items given as their tokens, concatenated, and where each item's start.
 
-        With `ranks`, each posting also keeps the token's rank among its item's tokens.
-        Postings are grouped by token, items ascending within a token: a stable counting sort,
-        block of items after block, so no temporary array is as large as the postings.
+        `item_start` ends with where the last item ends. With `ranks`, each posting also keeps
+        the token's rank among its item's tokens. Postings are grouped by token, items
+        ascending within a token: a stable counting sort, block of items after block, so no
+        temporary array is as large as the postings.
         """
         tokens = np.asarray(item_tokens)  # any integer type: not copied
-        lengths = np.asarray(item_lengths, dtype=np.int64)
-        self._size = len(lengths)
+        self._size = item_start.size - 1
         self._start = np.concatenate(([0], np.cumsum(_count(tokens, size=vocabulary_size))))
         self._items = np.empty(tokens.size, dtype=np.int32)
-        self.rank_limit = max(int(lengths.max(initial=0)), 1)
+        self.rank_limit = max(int(np.diff(item_start).max(initial=0)), 1)
         self._ranks = np.zeros(
             tokens.size if ranks else 0, dtype=np.min_scalar_type(self.rank_limit)
         )
-        item_start = np.concatenate(([0], np.cumsum(lengths)))
         free = self._start[:-1].copy()  # where each token's next posting goes
         for first, last in _blocks(item_start):
-            low = int(item_start[first])
-            block = tokens[low : item_start[last]]
+            low, high = int(item_start[first]), int(item_start[last])
+            block = tokens[low:high]
             order = np.argsort(block, kind="stable")
             grouped = block[order]
             # Each posting's place: its token's next free slot plus its rank among the
             # block's postings of that token.
             run = np.searchsorted(grouped, grouped)
             place = free[grouped] + np.arange(grouped.size) - run
-            owners = np.repeat(np.arange(first, last, dtype=np.int32), lengths[first:last])
+            lengths = np.diff(item_start[first : last + 1])
+            owners = np.repeat(np.arange(first, last, dtype=np.int32), lengths)
             self._items[place] = owners[order]
             if ranks:  # an item's tokens are numbered in a row: rank = position - item's first
                 self._ranks[place] = order + low - item_start[owners[order]]

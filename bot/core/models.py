@@ -16,6 +16,7 @@ import gc
 import marshal
 import re
 import zlib
+from array import array
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
@@ -44,6 +45,7 @@ __all__ = [
     "Entry",
     "EntryFields",
     "KnowledgeBase",
+    "NormalizedPhrasings",
     "Source",
     "SourceRef",
     "paused_gc",
@@ -131,6 +133,7 @@ class EntryFields(TypedDict):
         tuple[Annotated[SourceRef, _Shared], ...],
         Field(min_length=1),
         BeforeValidator(_plain_ids),
+        _Shared,
     ]
     as_of: Day
     reviewed: Day
@@ -277,6 +280,47 @@ def validate_source(data: Any, shared: dict[Any, Any] | None = None) -> Source:
     return _SOURCE.validate_python(data, context=shared)
 
 
+class NormalizedPhrasings:
+    """Entries' normalised phrasings, in the order they were added, one line each.
+
+    Normalised text has no line breaks. It is kept as UTF-8 in buffers of a few megabytes: a
+    string per entry (or per phrasing) would be a hundred thousand (or a million) objects
+    amid the entries, whose memory the system cannot take back once they are freed, while a
+    buffer goes back as soon as `take` has gone past it.
+    """
+
+    _CHUNK = 1 << 22  # bytes of text per buffer
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        # Full buffers, each with where each of its entries' text ends; then the open one.
+        self._chunks: list[tuple[bytes, array[int]]] = []
+        self._text = bytearray()
+        self._ends = array("q")
+
+    def add(self, entry_id: str, phrasings: list[str]) -> None:
+        """Add an entry's normalised phrasings."""
+        self.ids.append(entry_id)
+        self._text += "\n".join(phrasings).encode()
+        self._ends.append(len(self._text))
+        if len(self._text) >= self._CHUNK:
+            self._chunks.append((bytes(self._text), self._ends))
+            self._text, self._ends = bytearray(), array("q")
+
+    def take(self) -> Iterator[list[str]]:
+        """Yield each entry's normalised phrasings in order, letting go of what was yielded."""
+        self._chunks.append((bytes(self._text), self._ends))
+        self._text, self._ends = bytearray(), array("q")
+        while self._chunks:
+            text, ends = self._chunks.pop(0)
+            start = 0
+            for end in ends:
+                yield text[start:end].decode().split("\n")
+                start = end
+            del text
+            release_free_memory()  # a buffer may sit amid the heap (see the function)
+
+
 @dataclass(frozen=True)
 class KnowledgeBase:
     """A complete, validated knowledge base; replaced whole, never mutated."""
@@ -285,12 +329,12 @@ class KnowledgeBase:
     sources: Mapping[str, Source]
     # Which file (relative to the knowledge directory) holds each entry, for editing in place.
     files: Mapping[str, str] = field(default_factory=dict)
-    # Each entry's phrasings as the loader normalised them to check for repeats, one line each
-    # in one string per entry (normalised text has no line breaks; one string per phrasing
-    # would cost a million objects in a large base), handed to the index once
-    # (`take_normalized`) so a large base is not normalised twice. Not data: not compared, not
-    # pickled, and an index built without it normalises the phrasings itself.
-    normalized: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    # The phrasings as the loader normalised them to check for repeats, handed to the index
+    # once (`take_normalized`) so a large base is not normalised twice. Not data: not
+    # compared, not pickled, and an index built without it normalises the phrasings itself.
+    normalized: NormalizedPhrasings = field(
+        default_factory=NormalizedPhrasings, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "entries", MappingProxyType(dict(self.entries)))
@@ -301,10 +345,10 @@ class KnowledgeBase:
         """Pickle the data only (mapping proxies cannot be pickled), for the engine cache."""
         return (type(self), (dict(self.entries), dict(self.sources), dict(self.files)))
 
-    def take_normalized(self) -> dict[str, str]:
+    def take_normalized(self) -> NormalizedPhrasings:
         """Return the loader's normalised phrasings and forget them (used once, by the index)."""
-        taken = dict(self.normalized)
-        self.normalized.clear()
+        taken = self.normalized
+        object.__setattr__(self, "normalized", NormalizedPhrasings())
         return taken
 
     @property

@@ -155,7 +155,7 @@ def test_respelling_in_blocks_drops_each_items_later_repeat(
     expected = [list(dict.fromkeys(variants.get(t, t) for t in row)) for row in rows]
     assert tokens.tolist() == [t for row in expected for t in row]
     assert lengths.tolist() == [len(row) for row in expected]
-    postings = _Postings(tokens, lengths, 30, ranks=True)
+    postings = _Postings(tokens, np.concatenate(([0], np.cumsum(lengths))), 30, ranks=True)
     for token in range(30):
         owners = [i for i, row in enumerate(expected) if token in row]
         start, end = (

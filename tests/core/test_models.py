@@ -14,6 +14,7 @@ from bot.core.models import (
     ENTRY_FIELDS,
     Entry,
     EntryFields,
+    NormalizedPhrasings,
     SourceRef,
     validate_entry,
 )
@@ -92,3 +93,16 @@ def test_entries_of_a_loaded_base_share_their_ids_and_dates() -> None:
 def test_an_entry_unpacks_its_texts_at_once() -> None:
     entry = Entry(**validate_entry(shipped_items()[0]))
     assert entry.texts() == (entry.asks, entry.answer)
+
+
+def test_normalised_phrasings_come_back_in_order_across_buffers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(NormalizedPhrasings, "_CHUNK", 16)
+    handed = NormalizedPhrasings()
+    added = [[f"phrasing {i} of {n}" for i in range(n)] for n in range(1, 30)] + [[""], ["é ü"]]
+    for number, phrasings in enumerate(added):
+        handed.add(f"entry-{number}", phrasings)
+    assert handed.ids == [f"entry-{number}" for number in range(len(added))]
+    assert list(handed.take()) == added
+    assert list(handed.take()) == []
