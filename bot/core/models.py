@@ -10,7 +10,6 @@ into one object each when the loader passes a table as the validation context (`
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import datetime as dt
 import gc
 import marshal
@@ -390,10 +389,13 @@ def paused_gc() -> Iterator[None]:
 
 @cache
 def _malloc_trim() -> Any:
-    """Return the C library's malloc_trim (glibc), or None (another C library, or none)."""
+    """Return the C library's malloc_trim (glibc), or None (another C library, or none).
+
+    Looked up among the symbols the process has loaded: no search for the library's file.
+    """
     try:
-        return getattr(ctypes.CDLL(ctypes.util.find_library("c")), "malloc_trim", None)
-    except OSError:
+        return getattr(ctypes.CDLL(None), "malloc_trim", None)
+    except (OSError, TypeError):
         return None
 
 
