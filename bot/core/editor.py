@@ -42,7 +42,7 @@ from bot.core.loader import (
     parse_knowledge,
     read_knowledge_files,
 )
-from bot.core.models import Entry, KnowledgeBase, Source
+from bot.core.models import ENTRY_FIELDS, SOURCE_FIELDS, KnowledgeBase
 from bot.core.store import Diff, KnowledgeStore, fingerprint
 from bot.db import AuditRecord, Database
 
@@ -66,8 +66,8 @@ DIFF_TEXT_LIMIT = 1500
 # Temp files never end in .yaml, so a crash that leaves one behind cannot be loaded as data.
 _TEMP_SUFFIX = ".tmp"
 _PLAIN_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*\.yaml$")
-_ENTRY_ORDER = tuple(Entry.model_fields)
-_SOURCE_ORDER = tuple(Source.model_fields)
+_ENTRY_ORDER = ENTRY_FIELDS
+_SOURCE_ORDER = SOURCE_FIELDS
 _FLOW_LISTS = frozenset({"tags", "see_also"})
 _DATE_FIELDS = frozenset({"as_of", "reviewed", "date"})
 # Split lines where ruamel.yaml counts them, so its line numbers index this list.

@@ -6,31 +6,49 @@ field and how to fix it, because the people reading them are moderators, not pro
 
 Two passes, because locating problems is costly and valid files have none: the first builds
 the data straight from libyaml's events and keeps no YAML node trees (a node and two marks per
-scalar: most of the load time and memory of a large base). At its first sign of any problem it
-gives up, and the second pass does everything again with node trees, locating and reporting
-every problem. The first pass may give up on more than the second reports (then the second's
-result is used); it never accepts anything the second would reject.
+scalar: most of the load time and memory of a large base), one list item at a time, read from
+a stream when loading a folder. At its first sign of any problem it gives up, and the second
+pass does everything again with whole texts and node trees, locating and reporting every
+problem. The first pass may give up on more than the second reports (then the second's result
+is used); it never accepts anything the second would reject.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
+import numpy as np
 import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from rapidfuzz import process
 from yaml import events
 
-from bot.core.models import ANSWER_MAX_CHARS, MIN_ASKS, Entry, KnowledgeBase, Source, paused_gc
+from bot.core.models import (
+    ANSWER_MAX_CHARS,
+    ENTRY_FIELDS,
+    MIN_ASKS,
+    SOURCE_FIELDS,
+    Entry,
+    EntryFields,
+    KnowledgeBase,
+    NormalizedPhrasings,
+    Source,
+    paused_gc,
+    release_free_memory,
+    validate_entry,
+    validate_source,
+)
 from bot.core.normalize import normalize
 
 __all__ = [
     "SOURCES_FILE",
     "KnowledgeError",
+    "KnowledgeFolder",
     "Problem",
     "load_knowledge",
     "parse_knowledge",
@@ -38,9 +56,7 @@ __all__ = [
 ]
 
 SOURCES_FILE = "sources.yaml"
-_ENTRY_KEYS = tuple(Entry.model_fields)
-_SOURCE_KEYS = tuple(Source.model_fields)
-_Model = TypeVar("_Model", Entry, Source)
+_Valid = TypeVar("_Valid", EntryFields, Source)
 
 
 class _SafeLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -67,18 +83,43 @@ class _Unlocated(Exception):
 _NO_KEY = object()
 
 
-def _construct_fast(text: str) -> Any:
+_SHORT = 32  # longer plain scalars are not remembered (no implicit type is this long)
+
+
+def _scalar(loader: _SafeLoader, event: Any) -> Any:
+    """Return a scalar event's value, as the loader's resolver and constructors make it."""
+    value, tag = event.value, event.tag
+    if tag is None or tag == "!":
+        plain = event.implicit[0]
+        first_chars = loader.yaml_implicit_resolvers
+        tag = (
+            loader.resolve(yaml.ScalarNode, value, event.implicit)
+            if plain and (value[:1] in first_chars or None in first_chars)
+            else _STR_TAG
+        )
+    if tag == _STR_TAG:
+        return value
+    if tag in _SPECIAL_TAGS:
+        raise _Unlocated
+    return loader.construct_object(yaml.ScalarNode(tag, value, event.start_mark, event.end_mark))
+
+
+def _construct_fast(source: str | TextIO, listing: str | None = None) -> Iterator[Any]:
     """Build a document's data from libyaml's events, as yaml.load with _SafeLoader would.
 
-    Plain mappings, sequences and scalars only: anchors, aliases, explicit collection tags,
-    merge keys, repeated keys, several documents or any YAML error raise _Unlocated (the
-    locating pass then reads the file the usual way). Scalars other than plain text go
+    Yields the document; with `listing`, yields instead each item of the document's top-level
+    `listing` list as soon as it is built, then checks that the document holds that list
+    alone, so a large file's data is never all in memory. Plain mappings, sequences and
+    scalars only: anchors, aliases, explicit collection tags, merge keys, repeated keys,
+    several documents, another document shape or any YAML (or UTF-8) error raise _Unlocated
+    (the locating pass then reads the file the usual way). Scalars other than plain text go
     through the loader's own constructors, so ints, booleans and dates come out the same.
     """
-    loader = _SafeLoader(text)
+    loader = _SafeLoader(source)
     try:
-        get_event, resolve = loader.get_event, loader.resolve
+        get_event = loader.get_event
         first_chars = loader.yaml_implicit_resolvers
+        any_first = None in first_chars  # a resolver for every first character
         if (
             type(get_event()) is not events.StreamStartEvent
             or type(get_event()) is not events.DocumentStartEvent
@@ -87,6 +128,10 @@ def _construct_fast(text: str) -> Any:
         containers: list[Any] = []
         keys: list[Any] = []
         document: Any = None
+        streamed: list[Any] | None = None  # the `listing` list, whose items are yielded
+        # Short plain scalars seen (dates, numbers, words) -> their values: a plain scalar's
+        # value depends on its text alone, and resolving it is most of its cost.
+        short_plain: dict[str, Any] = {}
         while True:
             event = get_event()
             kind = type(event)
@@ -94,24 +139,30 @@ def _construct_fast(text: str) -> Any:
             if kind is events.ScalarEvent:
                 if event.anchor is not None:
                     raise _Unlocated
-                value, tag = event.value, event.tag
-                if tag is None or tag == "!":
-                    plain = event.implicit[0]
-                    tag = (
-                        resolve(yaml.ScalarNode, value, event.implicit)
-                        if plain and (value[:1] in first_chars or None in first_chars)
-                        else _STR_TAG
-                    )
-                if tag != _STR_TAG:
-                    if tag in _SPECIAL_TAGS:
-                        raise _Unlocated
-                    node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark)
-                    value = loader.construct_object(node)
+                value = event.value
+                if event.tag is None and (
+                    not event.implicit[0] or (value[:1] not in first_chars and not any_first)
+                ):
+                    pass  # quoted, or plain text no implicit resolver claims: a string
+                elif event.tag is None and len(value) <= _SHORT:
+                    if value in short_plain:
+                        value = short_plain[value]
+                    else:
+                        value = short_plain[value] = _scalar(loader, event)
+                else:
+                    value = _scalar(loader, event)
             elif kind is events.MappingStartEvent or kind is events.SequenceStartEvent:
                 tags = _MAP_TAGS if kind is events.MappingStartEvent else _SEQ_TAGS
                 if event.anchor is not None or event.tag not in tags:
                     raise _Unlocated
-                containers.append({} if kind is events.MappingStartEvent else [])
+                container: Any = {} if kind is events.MappingStartEvent else []
+                if (
+                    kind is events.SequenceStartEvent
+                    and len(containers) == 1
+                    and keys[0] == listing
+                ):
+                    streamed = container
+                containers.append(container)
                 keys.append(_NO_KEY)
                 continue
             elif kind is events.MappingEndEvent or kind is events.SequenceEndEvent:
@@ -126,7 +177,9 @@ def _construct_fast(text: str) -> Any:
                 document = value
                 continue
             container = containers[-1]
-            if type(container) is list:
+            if container is streamed:
+                yield value
+            elif type(container) is list:
                 container.append(value)
             elif keys[-1] is _NO_KEY:
                 keys[-1] = value
@@ -138,11 +191,16 @@ def _construct_fast(text: str) -> Any:
                 keys[-1] = _NO_KEY
         if type(get_event()) is not events.StreamEndEvent:
             raise _Unlocated
-        return document
-    except (yaml.YAMLError, TypeError) as error:
+    except (yaml.YAMLError, TypeError, UnicodeDecodeError) as error:
         raise _Unlocated from error
     finally:
         loader.dispose()
+        if not isinstance(source, str):
+            source.close()  # a stream is the builder's to close
+    if listing is None:
+        yield document
+    elif type(document) is not dict or document.keys() != {listing} or streamed is None:
+        raise _Unlocated
 
 
 @dataclass(frozen=True, order=True)
@@ -184,32 +242,62 @@ class KnowledgeError(Exception):
         return "\n".join(str(problem) for problem in self.problems)
 
 
-def read_knowledge_files(directory: Path) -> dict[str, str]:
-    """Read every YAML file under `directory` exactly, keyed by path relative to it.
+class KnowledgeFolder(Mapping[str, str]):
+    """The YAML files under a knowledge folder by path relative to it, each read when asked for.
 
-    Exactly: bytes decoded as UTF-8 with newlines kept, so an edit and its undo can restore a
-    file byte for byte; a file that is not UTF-8 is a located problem, not a crash.
+    Texts are exact: bytes decoded as UTF-8 with newlines kept, so an edit and its undo can
+    restore a file byte for byte. A file that is not UTF-8 is a located problem, not a crash:
+    asking for its text raises KnowledgeError naming every such file. Loading a folder
+    parses each file from a stream (`open`), so a large base's texts are never in memory.
     """
-    if not directory.is_dir():
-        raise KnowledgeError(
-            [Problem(str(directory), 0, "is not a folder", "Point to the knowledge/ folder.")]
-        )
-    texts: dict[str, str] = {}
-    problems: list[Problem] = []
-    for path in sorted(p for pattern in ("*.yaml", "*.yml") for p in directory.rglob(pattern)):
-        name = path.relative_to(directory).as_posix()
+
+    def __init__(self, directory: Path) -> None:
+        if not directory.is_dir():
+            raise KnowledgeError(
+                [Problem(str(directory), 0, "is not a folder", "Point to the knowledge/ folder.")]
+            )
+        self._paths = {
+            path.relative_to(directory).as_posix(): path
+            for path in sorted(
+                p for pattern in ("*.yaml", "*.yml") for p in directory.rglob(pattern)
+            )
+        }
+
+    def __getitem__(self, name: str) -> str:
         try:
-            texts[name] = path.read_bytes().decode("utf-8")
+            return self._paths[name].read_bytes().decode("utf-8")
         except UnicodeDecodeError:
-            problems.append(Problem(name, 0, "is not UTF-8 text", "Save the file as UTF-8."))
-    if problems:
-        raise KnowledgeError(problems)
-    return texts
+            raise KnowledgeError(self._not_utf8()) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def open(self, name: str) -> TextIO:
+        """Open the file's text as a stream, decoded as __getitem__ does (errors as it is read)."""
+        return self._paths[name].open(encoding="utf-8", newline="")
+
+    def _not_utf8(self) -> list[Problem]:
+        problems = []
+        for name, path in self._paths.items():
+            try:
+                path.read_bytes().decode("utf-8")
+            except UnicodeDecodeError:
+                problems.append(Problem(name, 0, "is not UTF-8 text", "Save the file as UTF-8."))
+        return problems
+
+
+def read_knowledge_files(directory: Path) -> dict[str, str]:
+    """Read every YAML file under `directory` exactly, keyed by path relative to it."""
+    folder = KnowledgeFolder(directory)
+    return {name: folder[name] for name in folder}
 
 
 def load_knowledge(directory: Path) -> KnowledgeBase:
     """Load and validate the knowledge base in `directory`, or raise KnowledgeError."""
-    return parse_knowledge(read_knowledge_files(directory))
+    return parse_knowledge(KnowledgeFolder(directory))
 
 
 def parse_knowledge(files: Mapping[str, str]) -> KnowledgeBase:
@@ -218,7 +306,9 @@ def parse_knowledge(files: Mapping[str, str]) -> KnowledgeBase:
     Working on texts lets moderator edits be validated before anything touches the disk.
     """
     with paused_gc():
-        return _parse(files)
+        knowledge = _parse(files)
+    release_free_memory()  # what parsing freed (YAML data, texts) goes back with its pages
+    return knowledge
 
 
 def _parse(files: Mapping[str, str]) -> KnowledgeBase:
@@ -235,61 +325,67 @@ def _assemble(files: Mapping[str, str], checker: _Checker) -> KnowledgeBase:
         parsed = {name: checker.parse_yaml(name, text) for name, text in files.items()}
         sources_document = parsed.pop(SOURCES_FILE, None)
         documents = parsed.items()
-    else:  # one file's data at a time (see items()): a large base never holds it all twice
-        sources_text = files.get(SOURCES_FILE)
+    else:  # one item at a time (see _construct_fast): a large base never holds it all twice
+        source: Callable[[str], str | TextIO] = (
+            files.open if isinstance(files, KnowledgeFolder) else files.__getitem__
+        )
         sources_document = (
-            None if sources_text is None else checker.parse_yaml(SOURCES_FILE, sources_text)
+            checker.parse_fast(SOURCES_FILE, source(SOURCES_FILE), "sources")
+            if SOURCES_FILE in files
+            else None
         )
         documents = (
-            (name, checker.parse_yaml(name, text))
-            for name, text in files.items()
+            (name, checker.parse_fast(name, source(name), "entries"))
+            for name in files
             if name != SOURCES_FILE
         )
     if SOURCES_FILE not in files:
         checker.add(SOURCES_FILE, 0, "is missing", "Create it with a `sources:` list.")
     sources = checker.sources(sources_document)
-    entries: dict[str, tuple[str, _Item]] = {}
+    entries: dict[str, _Item] = {}
     for name, document in documents:
         for item in checker.items(name, document, "entries"):
             entry = checker.entry(item)
             if entry is None:
                 continue
             if entry.id in entries:
-                other_file, other = entries[entry.id]
+                other = entries[entry.id]
                 checker.add(
                     name,
                     item.line,
-                    f"uses an id already used in {other_file} line {other.line}",
+                    f"uses an id already used in {other.file} line {other.line}",
                     "Give one of the two entries another id.",
                     entry.id,
                     "id",
                 )
                 continue
-            entries[entry.id] = (name, item)
+            entries[entry.id] = item
             item.value = entry
             if not checker.locate:
-                item.data = None  # the model holds its own copies of the strings
+                item.data = None  # the entry holds what it needs of the data
     if not entries and not checker.problems:
         checker.add("knowledge", 0, "has no entries", "Add a YAML file with an `entries:` list.")
+    release_free_memory()  # the files' data is gone: its pages go before the cross-checks
     checker.cross_check(entries, sources)
     if checker.problems:
         raise KnowledgeError(checker.problems)
     return KnowledgeBase(
-        entries={entry_id: item.value for entry_id, (_, item) in entries.items()},
+        entries={entry_id: item.value for entry_id, item in entries.items()},
         sources={source.id: source for source in sources.values()},
-        files={entry_id: name for entry_id, (name, _) in entries.items()},
+        files={entry_id: item.file for entry_id, item in entries.items()},
         normalized=checker.normalized,
     )
 
 
-@dataclass
+@dataclass(slots=True)
 class _Document:
     name: str
     node: yaml.MappingNode | None  # None in the first pass, which keeps no nodes
-    data: dict[str, Any]
+    # The data; in the first pass, the items of its list as _construct_fast builds them.
+    data: Any
 
 
-@dataclass
+@dataclass(slots=True)
 class _Item:
     """One list item of a document with where it stands, before and after validation."""
 
@@ -343,7 +439,11 @@ class _Checker:
         # Ids of items that failed validation: references to them are not reported again.
         self.broken: set[str] = set()
         # Each valid entry's normalised phrasings, for the index (see KnowledgeBase).
-        self.normalized: dict[str, tuple[str, ...]] = {}
+        self.normalized = NormalizedPhrasings()
+        # Validation context: equal dates, tags, citations and ids are kept once (models.py).
+        self.shared: dict[Any, Any] = {}
+        # First pass: the hash of every normalised phrasing (see cross_check).
+        self.hashes = array("q")
 
     def add(
         self,
@@ -358,12 +458,11 @@ class _Checker:
             raise _Unlocated
         self.problems.append(Problem(file, line, message, hint, entry, field))
 
+    def parse_fast(self, name: str, source: str | TextIO, key: str) -> _Document:
+        """First pass: the document's `key` list, item by item, from a text or a stream."""
+        return _Document(name, None, _construct_fast(source, key))
+
     def parse_yaml(self, name: str, text: str) -> _Document | None:
-        if not self.locate:
-            data = _construct_fast(text)
-            if not isinstance(data, dict):
-                raise _Unlocated
-            return _Document(name, None, data)
         loader = _SafeLoader(text)
         try:
             node = loader.get_single_node()
@@ -415,11 +514,7 @@ class _Checker:
         if document is None:
             return
         if document.node is None:  # first pass: the data alone, no problem tolerated
-            listing_data = document.data.get(key)
-            if document.data.keys() != {key} or not isinstance(listing_data, list):
-                raise _Unlocated
-            for index, data in enumerate(listing_data):
-                listing_data[index] = None  # validated data replaces it: drop it as we go
+            for data in document.data:
                 yield _Item(name, None, data)
             return
         for other in document.data.keys() - {key}:
@@ -444,7 +539,7 @@ class _Checker:
     def sources(self, document: _Document | None) -> dict[str, Source]:
         sources: dict[str, Source] = {}
         for item in self.items(SOURCES_FILE, document, "sources"):
-            source = self._validate(item, Source, _SOURCE_KEYS)
+            source = self._validate(item, validate_source, SOURCE_FIELDS)
             if source is None:
                 continue
             if source.id in sources:
@@ -460,9 +555,24 @@ class _Checker:
         return sources
 
     def entry(self, item: _Item) -> Entry | None:
-        return self._validate(item, Entry, _ENTRY_KEYS)
+        """Validate an entry and normalise its phrasings while they are at hand as strings."""
+        fields = self._validate(item, validate_entry, ENTRY_FIELDS)
+        if fields is None:
+            return None
+        keys = list(map(normalize, (fields["question"], *fields["asks"])))
+        self.normalized.add(fields["id"], keys)
+        if not self.locate:  # repeats are found from the hashes (see cross_check)
+            if not all(keys):
+                raise _Unlocated
+            self.hashes.extend(map(hash, keys))
+        return Entry(**fields)
 
-    def _validate(self, item: _Item, model: type[_Model], keys: tuple[str, ...]) -> _Model | None:
+    def _validate(
+        self,
+        item: _Item,
+        validate: Callable[[Any, dict[Any, Any]], _Valid],
+        keys: tuple[str, ...],
+    ) -> _Valid | None:
         if not isinstance(item.data, dict):
             self.add(
                 item.file,
@@ -472,7 +582,7 @@ class _Checker:
             )
             return None
         try:
-            return model.model_validate(item.data)
+            return validate(item.data, self.shared)
         except ValidationError as error:
             self.broken.add(_id_of(item.data) or "")
             for detail in error.errors():
@@ -488,12 +598,16 @@ class _Checker:
                 )
             return None
 
-    def cross_check(
-        self, entries: Mapping[str, tuple[str, _Item]], sources: Mapping[str, Source]
-    ) -> None:
-        """Check what single entries cannot: references and phrasings shared between entries."""
+    def cross_check(self, entries: Mapping[str, _Item], sources: Mapping[str, Source]) -> None:
+        """Check what single entries cannot: references and phrasings shared between entries.
+
+        The first pass only needs to know that no two phrasings normalise alike: it keeps each
+        one's hash (8 bytes, not a string in a dict), and any repeated hash, a repeat or
+        (rarely) a collision, sends the work to the second pass, which compares the texts.
+        """
         owners: dict[str, str] = {}
-        for entry_id, (name, item) in entries.items():
+        for entry_id, item in entries.items():
+            name = item.file
             entry: Entry = item.value
             for index, ref in enumerate(entry.sources):
                 if ref.id not in sources and ref.id not in self.broken:
@@ -519,8 +633,9 @@ class _Checker:
                         entry_id,
                         "see_also",
                     )
-            keys = tuple(map(normalize, entry.phrasings))
-            self.normalized[entry_id] = keys
+            if not self.locate:
+                continue
+            keys = list(map(normalize, entry.phrasings))
             for index, (phrasing, key) in enumerate(zip(entry.phrasings, keys, strict=True)):
                 path = ("question",) if index == 0 else ("asks", index - 1)
                 if not key:
@@ -545,6 +660,8 @@ class _Checker:
                     )
                 else:
                     owners[key] = entry_id
+        if np.unique(np.frombuffer(self.hashes, dtype=np.int64)).size != len(self.hashes):
+            raise _Unlocated
 
 
 def _id_of(data: Any) -> str | None:
@@ -572,7 +689,7 @@ def _explain(detail: ErrorDetails, keys: tuple[str, ...]) -> tuple[str, str]:
     ctx = detail.get("ctx", {})
     if kind == "missing":
         return "is missing", f"Add `{field}:` to this item."
-    if kind == "extra_forbidden":
+    if kind in {"extra_forbidden", "unexpected_keyword_argument"}:  # a model's, a dataclass's
         match = process.extractOne(field, keys, score_cutoff=60)
         suggestion = f"Did you mean `{match[0]}`? " if match else ""
         return "is not a known field", f"{suggestion}Known fields: {', '.join(keys)}."
@@ -602,7 +719,7 @@ def _explain(detail: ErrorDetails, keys: tuple[str, ...]) -> tuple[str, str]:
         return "must be a list", "Put each item on its own line, starting with `- `."
     if kind == "string_type":
         return "must be text", "Put the text in quotes."
-    if kind in {"model_type", "dict_type", "model_attributes_type"}:
+    if kind in {"model_type", "dict_type", "model_attributes_type", "dataclass_type"}:
         return "must be a set of fields", "Write it as `id: ...` with its fields below."
     if kind == "value_error":
         reason = str(ctx.get("error", detail["msg"]))

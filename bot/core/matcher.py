@@ -23,7 +23,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from wordfreq import zipf_frequency
 
-from bot.core.models import KnowledgeBase
+from bot.core.models import KnowledgeBase, release_free_memory
 from bot.core.normalize import STOPWORDS, content, normalize, sentences, stem
 from bot.core.triage import looks_like_question
 
@@ -106,37 +106,52 @@ class Matcher:
     """An immutable index over one knowledge base; build a new one when the base changes."""
 
     def __init__(self, knowledge: KnowledgeBase) -> None:
+        # The entries, to read a returned phrasing from (no list of a million phrasings).
+        self._entries = list(knowledge.entries.values())
         self._entry_ids: list[str] = list(knowledge.entries)
-        self._phrasings: list[str] = []
-        self._content: list[str] = []  # content words only, for character similarity
         self._vocabulary: dict[str, int] = {}
         self._surface: dict[str, str] = {}  # a word as written in the knowledge base -> stem
         # Every word seen -> its token id (stop words: _STOPWORD), for indexing at C speed.
         self._word_ids: dict[str, int] = dict.fromkeys(STOPWORDS, _STOPWORD)
+        self._surface_ids: dict[str, int] = {}  # a word of _surface -> its position there
         # The loader normalised every phrasing already (to find repeats): reuse its work.
         normalized_phrasings = knowledge.take_normalized()
+        # (Phrasings of the same entries, in the same order, else normalised here.)
+        handed_over = normalized_phrasings.ids == self._entry_ids
+        handed = normalized_phrasings.take() if handed_over else None
         # Token lists, flat with their lengths (C ints: a million small lists cost ~150 MB).
         phrasing_tokens, phrasing_lengths = array("i"), array("i")
+        # Each phrasing's content words (for character similarity) as positions in
+        # _surface_words: a million strings would cost ~100 MB.
+        content_words, content_lengths = array("i"), array("i")
         entry_sizes: list[int] = []
         # Every token of an entry, once: phrasings, answer, tags.
         entry_docs, entry_lengths = array("i"), array("i")
-        answer_tokens = array("i")  # each answer's tokens, once (for how often words occur)
-        for entry_id, entry in knowledge.entries.items():
-            phrasings = entry.phrasings
-            keys = normalized_phrasings.get(entry_id)
-            if keys is None or len(keys) != len(phrasings):
-                keys = tuple(map(normalize, phrasings))
+        # How many answers use each token: counted block by block (the tokens are not kept).
+        answer_tokens, answer_counts = array("i"), _count(())
+        for entry in knowledge.entries.values():
+            asks, answer_text = entry.texts()
+            phrasings = (entry.question, *asks)
+            keys = next(handed) if handed is not None else []
+            if len(keys) != len(phrasings):
+                keys = list(map(normalize, phrasings))
             entry_sizes.append(len(phrasings))
-            self._phrasings += phrasings
             first = len(phrasing_tokens)
             for key in keys:
                 words = key.split()
                 ids = self._index_split(words)
                 phrasing_tokens += array("i", ids)
                 phrasing_lengths.append(len(ids))
-                self._content.append(" ".join(itertools.filterfalse(STOPWORDS.__contains__, words)))
-            answer = self._index_words(normalize(entry.answer))
+                start = len(content_words)
+                content_words.extend(
+                    map(self._surface_ids.__getitem__, itertools.filterfalse(_is_stopword, words))
+                )
+                content_lengths.append(len(content_words) - start)
+            answer = self._index_words(normalize(answer_text))
             answer_tokens += array("i", answer)
+            if len(answer_tokens) >= _BLOCK_TOKENS:
+                answer_counts = _count(answer_tokens, answer_counts)
+                del answer_tokens[:]
             document = dict.fromkeys(
                 itertools.chain(
                     phrasing_tokens[first:],
@@ -146,31 +161,36 @@ class Matcher:
             )
             entry_docs += array("i", document)
             entry_lengths.append(len(document))
-        del normalized_phrasings
+        del normalized_phrasings, handed
+        release_free_memory()  # of the texts unpacked and split for the loop
+        self._surface_words = list(self._surface)
+        self._content = _Forward(content_words, content_lengths, len(self._surface_words))
+        del content_words, content_lengths, self._surface_ids
 
         vocabulary_size = len(self._vocabulary)
         # In how many texts (phrasings and answers) each token occurs.
-        counts = np.bincount(
-            np.concatenate((np.asarray(phrasing_tokens), np.asarray(answer_tokens))),
-            minlength=vocabulary_size,
-        )
-        del answer_tokens
+        counts = _count(phrasing_tokens, size=vocabulary_size)
+        counts += _count(answer_tokens, answer_counts, vocabulary_size)
+        del answer_tokens, answer_counts
         self._variants = self._spelling_variants(counts)
         phrasing_items = _respell(
             phrasing_tokens, phrasing_lengths, self._variants, vocabulary_size
         )
+        del phrasing_tokens, phrasing_lengths
         entry_items = _respell(entry_docs, entry_lengths, self._variants, vocabulary_size)
-        del phrasing_tokens, phrasing_lengths, entry_docs, entry_lengths
+        del entry_docs, entry_lengths
         for variant, target in self._variants.items():
             counts[target] += counts[variant]
             counts[variant] = 0
-        self._surface_words = list(self._surface)
         self._surface_stems = [self._surface[word] for word in self._surface_words]
         self._typo_choices = [*self._surface_words, *_TYPO_STOPWORDS]
         entries = max(len(self._entry_ids), 1)
-        document_frequency = np.bincount(entry_items[0], minlength=vocabulary_size).astype(
-            np.float64
+        document_frequency = _count(entry_items[0], size=vocabulary_size).astype(np.float64)
+        release_free_memory()  # before each large index array: what was freed goes first
+        self._entry_postings = _Postings(
+            entry_items[0], np.concatenate(([0], np.cumsum(entry_items[1]))), vocabulary_size
         )
+        del entry_items  # each big temporary goes before the next index array is built
         rarity = np.full(vocabulary_size, _MIN_RARITY, dtype=np.float64)
         everyday = np.ones(vocabulary_size, dtype=np.float64)  # rarity of the commonest form
         english = np.zeros(vocabulary_size, dtype=np.float64)  # frequency of the commonest form
@@ -200,27 +220,54 @@ class Matcher:
         self._phrasing_entry = np.repeat(np.arange(sizes.size, dtype=np.int32), sizes)
         self._entry_first = np.cumsum(sizes, dtype=np.int64) - sizes
         self._entry_phrasings = np.bincount(self._phrasing_entry, minlength=entries)
-        self._phrasing_tokens = _Forward(*phrasing_items)
+        self._phrasing_tokens = _Forward(*phrasing_items, vocabulary_size)
+        del phrasing_items  # the forward index holds them now, tokens in their smallest type
         self._phrasing_weight = self._phrasing_tokens.row_sums(self._idf)
         self._entry_phrasing_bounds = np.column_stack(
             (self._entry_first, self._entry_first + self._entry_phrasings)
         )
         # Token -> the phrasings that use it, with the token's rank in each.
-        self._word_phrasings = _Postings(*phrasing_items, vocabulary_size, ranks=True)
-        self._entry_postings = _Postings(*entry_items, vocabulary_size)
-        del phrasing_items, entry_items, self._word_ids
+        release_free_memory()
+        self._word_phrasings = _Postings(
+            self._phrasing_tokens.flat, self._phrasing_tokens.starts, vocabulary_size, ranks=True
+        )
+        del self._word_ids
         self._vocabulary_size = vocabulary_size
+        self._caches()
+
+    def _caches(self) -> None:
+        """Create the caches of query work (not pickled with the index)."""
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
+        # Entries keep their phrasings packed, and the index their content words as numbers:
+        # the texts of those that come up often are kept.
+        self._entry_phrasings_cached = lru_cache(maxsize=4096)(self._unpacked_phrasings)
+        self._content_text = lru_cache(maxsize=16384)(self._content_text_uncached)
+
+    def _unpacked_phrasings(self, entry: int) -> tuple[str, ...]:
+        return self._entries[entry].phrasings
+
+    def _content_text_uncached(self, phrasing: int) -> str:
+        words = self._surface_words
+        return " ".join(map(words.__getitem__, self._content.tokens(phrasing).tolist()))
+
+    def _phrasing(self, entry: int, phrasing: int) -> str:
+        """Return a phrasing's text (it is one of that entry's), as the knowledge base has it."""
+        first = int(self._entry_first[entry])
+        return self._entry_phrasings_cached(entry)[phrasing - first]
+
+    def _content_texts(self, phrasings: npt.NDArray[np.int64]) -> list[str]:
+        """Each phrasing's content words as one text: content() of its normalised form."""
+        return list(map(self._content_text, phrasings.tolist()))
 
     def __getstate__(self) -> dict[str, object]:
-        """Pickle the index (for the engine cache), not its cache of typo corrections."""
+        """Pickle the index (for the engine cache), not its caches of query work."""
         state = dict(self.__dict__)
-        del state["_correct"]
+        del state["_correct"], state["_entry_phrasings_cached"], state["_content_text"]
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
-        self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
+        self._caches()
 
     def _index_words(self, normalized: str) -> list[int]:
         """Add a text's content words to the vocabulary; return their token ids, once each."""
@@ -237,7 +284,8 @@ class Matcher:
         if None in found:  # a word not seen before: number it, and its stem if new
             for word in words:
                 if word not in word_ids:
-                    token = self._surface.setdefault(word, stem(word))
+                    self._surface_ids[word] = len(self._surface)
+                    self._surface[word] = token = stem(word)
                     word_ids[word] = self._vocabulary.setdefault(token, len(self._vocabulary))
             found = dict.fromkeys(map(word_ids.get, words))
         found.pop(_STOPWORD, None)
@@ -319,7 +367,7 @@ class Matcher:
             Match(
                 entry_id=self._entry_ids[hit.entry],
                 score=hit.score,
-                phrasing=self._phrasings[hit.phrasing],
+                phrasing=self._phrasing(hit.entry, hit.phrasing),
                 coverage=round(hit.coverage, 3),
                 precision=round(hit.precision, 3),
                 evidence=self._evidence(hit.query, hit.phrasing),
@@ -366,7 +414,7 @@ class Matcher:
         # the weight they share, summed in each phrasing's own word order (as summing over
         # its tokens does).
         phrasing_of, position_row, pair = self._occurrences(word_ids, columns, row_part, row_entry)
-        group_key = position_row * len(self._phrasings) + phrasing_of
+        group_key = position_row * self._phrasing_entry.size + phrasing_of
         new = np.empty(group_key.size, dtype=bool)
         new[:1] = True
         np.not_equal(group_key[1:], group_key[:-1], out=new[1:])
@@ -422,11 +470,12 @@ class Matcher:
         top_part = row_part[top]
         chosen = best_phrasing[top].tolist()
         top_sizes = np.minimum(sizes, _RERANK).tolist()
+        chosen_content = self._content_texts(best_phrasing[top])
         similarity = np.concatenate(
             [
                 process.cdist(
                     [content(query.normalized)],
-                    [self._content[i] for i in chosen[start : start + size]],
+                    chosen_content[start : start + size],
                     scorer=fuzz.ratio,
                     dtype=np.float32,
                 )[0]
@@ -511,7 +560,8 @@ class Matcher:
             row, pair = np.concatenate(found_row), np.concatenate(found_pair)
         phrasing = postings.items(index).astype(np.int64)
         order = np.argsort(
-            (row * len(self._phrasings) + phrasing) * postings.rank_limit + postings.ranks(index),
+            (row * self._phrasing_entry.size + phrasing) * postings.rank_limit
+            + postings.ranks(index),
             kind="stable",
         )
         return phrasing[order], row[order], pair[order]
@@ -615,6 +665,7 @@ class Matcher:
 
 
 _UNKNOWN, _STOPWORD = -1, -2
+_is_stopword = STOPWORDS.__contains__
 # Occurrences of a query's words in the candidates' phrasings are found by filtering the
 # words' whole postings while they are at most this many times the bounds a search would
 # look up (small bases), else by searching the postings between the bounds (large ones).
@@ -624,6 +675,9 @@ _FILTER_RATIO = 3
 _VARIANT_ZIPF, _VARIANT_RATIO = 2.5, 3
 _VARIANT_LENGTH = 5  # shorter unknown words are too often acronyms ("EAD" is not "head")
 _VARIANT_BLOCK = 1024  # words compared at once: bounds the similarity matrix's memory
+# Tokens processed at once where index arrays are built from all items' tokens: bounds the
+# temporary arrays (a large base has ten million tokens).
+_BLOCK_TOKENS = 1 << 16
 # Kept as tokens (they tell "who announced it" from "when"), but not evidence of a topic;
 # nor are words about the conversation itself ("can I ask a question").
 _QUESTION_WORDS = frozenset(
@@ -665,22 +719,29 @@ def _respell(
     """Replace misspelt tokens by their word's token in flat item lists (tokens, lengths).
 
     An item that held both spellings now holds its word twice: the later one is dropped.
+    The tokens are rewritten in place (the caller's to drop), block of items after block, and
+    the result is a view of them: no temporary array as large as the tokens.
     """
     flat = np.asarray(tokens, dtype=np.int32)
-    counts = np.asarray(lengths, dtype=np.int64)
-    misspelt = np.isin(flat, np.fromiter(variants, dtype=np.int32, count=len(variants)))
-    if not variants or not misspelt.any():
-        return flat, counts
+    counts = np.array(lengths, dtype=np.int64)
     remap = np.arange(size, dtype=np.int32)
     remap[list(variants)] = list(variants.values())
-    flat = remap[flat]
-    owner = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
-    touched = np.flatnonzero(np.isin(owner, owner[misspelt]))
-    key = owner[touched] * size + flat[touched]
-    order = np.argsort(key, kind="stable")
-    keep = np.ones(flat.size, dtype=bool)
-    keep[touched[order[1:]][key[order[1:]] == key[order[:-1]]]] = False
-    return flat[keep], np.bincount(owner[keep], minlength=counts.size)
+    starts = np.concatenate(([0], np.cumsum(counts)))
+    kept = 0  # tokens written back so far: never past the block being read
+    for first, last in _blocks(starts):
+        block = flat[starts[first] : starts[last]]
+        misspelt = np.flatnonzero(remap[block] != block)
+        if misspelt.size:
+            block[misspelt] = remap[block[misspelt]]
+            owner = np.repeat(np.arange(first, last), counts[first:last])
+            key = owner * size + block
+            order = np.argsort(key, kind="stable")
+            repeat = order[1:][key[order[1:]] == key[order[:-1]]]
+            counts[first:last] -= np.bincount(owner[repeat] - first, minlength=last - first)
+            block = np.delete(block, repeat)
+        flat[kept : kept + block.size] = block
+        kept += block.size
+    return flat[:kept], counts
 
 
 def _top(scores: npt.NDArray[np.float64], count: int) -> npt.NDArray[np.int64]:
@@ -696,7 +757,39 @@ def _top(scores: npt.NDArray[np.float64], count: int) -> npt.NDArray[np.int64]:
     return ordered[:count].astype(np.int64)
 
 
-def _ranges(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+def _count(
+    tokens: npt.ArrayLike, counts: npt.NDArray[np.int64] | None = None, size: int = 0
+) -> npt.NDArray[np.int64]:
+    """Add how often each token occurs in `tokens` to `counts` (at least `size` long).
+
+    In blocks: bincount would copy all the tokens to 64-bit integers at once.
+    """
+    flat = np.asarray(tokens)
+    total = np.zeros(max(size, 0 if counts is None else counts.size), dtype=np.int64)
+    if counts is not None:
+        total[: counts.size] = counts
+    for start in range(0, flat.size, _BLOCK_TOKENS):
+        found = np.bincount(flat[start : start + _BLOCK_TOKENS])
+        if found.size > total.size:
+            total = np.concatenate((total, np.zeros(found.size - total.size, dtype=np.int64)))
+        total[: found.size] += found
+    return total
+
+
+def _blocks(starts: npt.NDArray[np.integer]) -> list[tuple[int, int]]:
+    """Split items into runs [first, last) of about _BLOCK_TOKENS tokens each.
+
+    `starts` is where each item's tokens start, then their end; an item longer than a block
+    is a run alone.
+    """
+    items = starts.size - 1
+    cuts = np.searchsorted(starts, np.arange(_BLOCK_TOKENS, int(starts[-1]), _BLOCK_TOKENS))
+    return list(itertools.pairwise(sorted({0, items, *cuts.tolist()})))
+
+
+def _ranges(
+    starts: npt.NDArray[np.integer], lengths: npt.NDArray[np.integer]
+) -> npt.NDArray[np.int64]:
     """Concatenate the integer ranges [start, start + length), vectorised."""
     total = int(lengths.sum())
     offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
@@ -706,25 +799,45 @@ def _ranges(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> np
 class _Forward:
     """Item -> tokens in CSR form, for summing word weights over a chosen set of items."""
 
-    def __init__(self, tokens: npt.ArrayLike, lengths: npt.ArrayLike) -> None:
-        """Index items given as their tokens, concatenated, and each item's token count."""
-        self._start = np.concatenate(([0], np.cumsum(lengths, dtype=np.int64))).astype(np.int64)
-        self._tokens = np.array(tokens, dtype=np.int32)
+    def __init__(self, tokens: npt.ArrayLike, lengths: npt.ArrayLike, size: int) -> None:
+        """Index items given as their tokens, concatenated, and each item's token count.
+
+        Tokens are below `size`, and kept in the smallest type that holds them (2 bytes for
+        fewer than 65,536 words); where each item starts, in 4 bytes while that is enough.
+        """
+        start = np.concatenate(([0], np.cumsum(lengths, dtype=np.int64)))
+        self._start = start.astype(np.int32) if start[-1] < 2**31 else start
+        self._tokens = np.array(tokens, dtype=np.min_scalar_type(max(size - 1, 0)))
+
+    @property
+    def flat(self) -> npt.NDArray[np.integer]:
+        """Every item's tokens, concatenated."""
+        return self._tokens
+
+    @property
+    def starts(self) -> npt.NDArray[np.integer]:
+        """Where each item's tokens start in `flat`, then their end."""
+        return self._start
 
     def row_sums(self, table: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """For every item, the sum of `table` over its tokens: `table[tokens].sum()`, exactly.
 
         numpy adds fewer than 8 numbers one after another, as bincount does; 8 or more it adds
         pairwise, in another order (other rounding): those few items are summed one by one.
+        Items go in blocks, so that no temporary array is as large as the tokens.
         """
-        lengths = np.diff(self._start)
-        owner = np.repeat(np.arange(lengths.size), lengths)
-        sums = np.bincount(owner, weights=table[self._tokens], minlength=lengths.size)
-        for item in np.flatnonzero(lengths >= 8):
+        sums = np.zeros(self._start.size - 1, dtype=np.float64)
+        for first, last in _blocks(self._start):
+            starts = self._start[first : last + 1]
+            lengths = np.diff(starts)
+            owner = np.repeat(np.arange(lengths.size), lengths)
+            values = table[self._tokens[starts[0] : starts[-1]]]
+            sums[first:last] = np.bincount(owner, weights=values, minlength=lengths.size)
+        for item in np.flatnonzero(np.diff(self._start) >= 8):
             sums[item] = table[self._tokens[self._start[item] : self._start[item + 1]]].sum()
-        return sums.astype(np.float64)
+        return sums
 
-    def tokens(self, item: int) -> npt.NDArray[np.int32]:
+    def tokens(self, item: int) -> npt.NDArray[np.integer]:
         """One item's tokens."""
         return self._tokens[self._start[item] : self._start[item + 1]]
 
@@ -747,33 +860,42 @@ class _Postings:
     def __init__(
         self,
         item_tokens: npt.ArrayLike,
-        item_lengths: npt.ArrayLike,
+        item_start: npt.NDArray[np.integer],
         vocabulary_size: int,
         *,
         ranks: bool = False,
     ) -> None:
-        """Index items given as their tokens, concatenated, and each item's token count.
+        """Index items given as their tokens, concatenated, and where each item's start.
 
-        With `ranks`, each posting also keeps the token's rank among its item's tokens.
+        `item_start` ends with where the last item ends. With `ranks`, each posting also keeps
+        the token's rank among its item's tokens. Postings are grouped by token, items
+        ascending within a token: a stable counting sort, block of items after block, so no
+        temporary array is as large as the postings.
         """
-        tokens = np.asarray(item_tokens, dtype=np.int32)
-        lengths = np.asarray(item_lengths)
-        owners = np.repeat(np.arange(lengths.size, dtype=np.int32), lengths)
-        counts = np.bincount(tokens, minlength=vocabulary_size)
-        self._size = len(lengths)
-        self._start = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-        # Grouped by token, items ascending within a token (the stable sort keeps their order).
-        order = np.argsort(tokens, kind="stable")
-        del tokens
-        self._items = owners[order]
-        del owners
-        self.rank_limit = max(int(lengths.max(initial=0)), 1)
-        self._ranks = np.zeros(0, dtype=np.min_scalar_type(self.rank_limit))
-        if ranks:  # an item's tokens are numbered in a row: rank = position - item's first
-            position = order.astype(np.int32)
-            del order
-            position -= (np.cumsum(lengths) - lengths).astype(np.int32)[self._items]
-            self._ranks = position.astype(self._ranks.dtype)
+        tokens = np.asarray(item_tokens)  # any integer type: not copied
+        self._size = item_start.size - 1
+        self._start = np.concatenate(([0], np.cumsum(_count(tokens, size=vocabulary_size))))
+        self._items = np.empty(tokens.size, dtype=np.int32)
+        self.rank_limit = max(int(np.diff(item_start).max(initial=0)), 1)
+        self._ranks = np.zeros(
+            tokens.size if ranks else 0, dtype=np.min_scalar_type(self.rank_limit)
+        )
+        free = self._start[:-1].copy()  # where each token's next posting goes
+        for first, last in _blocks(item_start):
+            low, high = int(item_start[first]), int(item_start[last])
+            block = tokens[low:high]
+            order = np.argsort(block, kind="stable")
+            grouped = block[order]
+            # Each posting's place: its token's next free slot plus its rank among the
+            # block's postings of that token.
+            run = np.searchsorted(grouped, grouped)
+            place = free[grouped] + np.arange(grouped.size) - run
+            lengths = np.diff(item_start[first : last + 1])
+            owners = np.repeat(np.arange(first, last, dtype=np.int32), lengths)
+            self._items[place] = owners[order]
+            if ranks:  # an item's tokens are numbered in a row: rank = position - item's first
+                self._ranks[place] = order + low - item_start[owners[order]]
+            free += np.bincount(block, minlength=vocabulary_size)
 
     def items(self, postings: npt.NDArray[np.int64]) -> npt.NDArray[np.int32]:
         """Return the items at these indices of the postings (every token's, concatenated)."""

@@ -1,43 +1,78 @@
-"""The knowledge base's data model: immutable, validated once at load time."""
+"""The knowledge base's data model: immutable, validated once at load time.
+
+A large base holds hundreds of thousands of entries, so the validated data is kept compact:
+no pydantic model instances (pydantic validates plain fields; entries, sources and citations
+are slotted objects), each entry's other phrasings and answer packed into one compressed
+bytes object, and values that many entries share (dates, tag lists, citations, ids) validated
+into one object each when the loader passes a table as the validation context (`shared`).
+"""
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import gc
+import marshal
 import re
+import zlib
+from array import array
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from functools import cache
 from types import MappingProxyType
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn, NotRequired, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
-    field_validator,
+    TypeAdapter,
+    ValidationInfo,
+    with_config,
 )
+from typing_extensions import TypedDict  # pydantic needs its TypedDict before Python 3.12
 
 __all__ = [
     "ANSWER_MAX_CHARS",
+    "ENTRY_FIELDS",
     "MIN_ASKS",
+    "SOURCE_FIELDS",
     "Entry",
+    "EntryFields",
     "KnowledgeBase",
+    "NormalizedPhrasings",
     "Source",
     "SourceRef",
     "paused_gc",
+    "release_free_memory",
+    "validate_entry",
+    "validate_source",
 ]
 
 ANSWER_MAX_CHARS = 900
 MIN_ASKS = 4
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+_Value = TypeVar("_Value")
 
+
+def _shared(value: _Value, info: ValidationInfo) -> _Value:
+    """Return the equal value validated earlier with the same context table: kept once."""
+    table = info.context
+    return table.setdefault(value, value) if isinstance(table, dict) else value
+
+
+_Shared = AfterValidator(_shared)
 Slug = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SLUG_PATTERN, max_length=64)]
+# Where one object may stand for many equal ones: an entry's id and its mentions in see_also,
+# dates, tag lists and citations (not inside those: a shared list shares its items).
+SharedSlug = Annotated[Slug, _Shared]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Phrasing = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=300)]
+Day = Annotated[dt.date, _Shared]
 _HOST = re.compile(r"^[a-z0-9.-]+\.[a-z]{2,}$")
 
 
@@ -51,56 +86,238 @@ def _check_url(url: str) -> str:
 Url = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_url)]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+def _plain_ids(value: Any) -> Any:
+    """Let moderators write a bare source id where they have no quote to add."""
+    if isinstance(value, list):
+        return [{"id": item} if isinstance(item, str) else item for item in value]
+    return value
 
 
-class Source(_Frozen):
+@dataclass(frozen=True, slots=True)
+class Source:
     """A citable article or document."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")
 
     id: Slug
     title: Text
     publisher: Text
-    date: dt.date
+    date: Day
     url: Url
     author: Text | None = None
     note: Text | None = None
 
 
-class SourceRef(_Frozen):
+@dataclass(frozen=True, slots=True)
+class SourceRef:
     """An entry's citation of a source, optionally with the short quote it relies on."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")
 
     id: Slug
     quote: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
 
 
-class Entry(_Frozen):
-    """One curated question with its sourced answer."""
+@with_config(ConfigDict(extra="forbid"))
+class EntryFields(TypedDict):
+    """An entry's fields as written in the files, validated (what validate_entry checks)."""
 
-    id: Slug
+    id: SharedSlug
     question: Phrasing
-    asks: tuple[Phrasing, ...] = Field(min_length=MIN_ASKS)
+    asks: Annotated[tuple[Phrasing, ...], Field(min_length=MIN_ASKS)]
     answer: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=ANSWER_MAX_CHARS)
     ]
-    sources: tuple[SourceRef, ...] = Field(min_length=1)
+    sources: Annotated[
+        tuple[Annotated[SourceRef, _Shared], ...],
+        Field(min_length=1),
+        BeforeValidator(_plain_ids),
+        _Shared,
+    ]
+    as_of: Day
+    reviewed: Day
+    tags: NotRequired[Annotated[tuple[Slug, ...], _Shared]]
+    see_also: NotRequired[tuple[SharedSlug, ...]]
+
+
+def _pack(asks: tuple[str, ...], answer: str) -> bytes:
+    """Pack texts that are read rarely (answering, editing, explaining a match) into one object.
+
+    marshal version 2 writes no back-references, so equal texts always pack to equal bytes
+    (entries compare by them); compressed, they take about half the memory of strings.
+    """
+    return zlib.compress(marshal.dumps((asks, answer), 2), 1)
+
+
+class Entry:
+    """One curated question with its sourced answer: an entry's fields, validated and kept compact.
+
+    The question stays a string (every suggestion and list shows it); the other phrasings and
+    the answer are packed (`_pack`) and unpacked when asked for.
+    """
+
+    __slots__ = ("_texts", "as_of", "id", "question", "reviewed", "see_also", "sources", "tags")
+    id: str
+    question: str
+    _texts: bytes
+    sources: tuple[SourceRef, ...]
     as_of: dt.date
     reviewed: dt.date
-    tags: tuple[Slug, ...] = ()
-    see_also: tuple[Slug, ...] = ()
+    tags: tuple[str, ...]
+    see_also: tuple[str, ...]
 
-    @field_validator("sources", mode="before")
-    @classmethod
-    def _plain_ids(cls, value: Any) -> Any:
-        """Let moderators write a bare source id where they have no quote to add."""
-        if isinstance(value, list):
-            return [{"id": item} if isinstance(item, str) else item for item in value]
-        return value
+    def __init__(
+        self,
+        id: str,
+        question: str,
+        asks: tuple[str, ...],
+        answer: str,
+        sources: tuple[SourceRef, ...],
+        as_of: dt.date,
+        reviewed: dt.date,
+        tags: tuple[str, ...] = (),
+        see_also: tuple[str, ...] = (),
+    ) -> None:
+        """Keep already validated fields (validate_entry validates data from the files)."""
+        self.__setstate__(
+            {
+                "id": id,
+                "question": question,
+                "_texts": _pack(asks, answer),
+                "sources": sources,
+                "as_of": as_of,
+                "reviewed": reviewed,
+                "tags": tags,
+                "see_also": see_also,
+            }
+        )
+
+    def texts(self) -> tuple[tuple[str, ...], str]:
+        """Return the other phrasings and the answer, unpacked at once (for reading both)."""
+        texts: tuple[tuple[str, ...], str] = marshal.loads(zlib.decompress(self._texts))  # noqa: S302 - packed by _pack
+        return texts
+
+    @property
+    def asks(self) -> tuple[str, ...]:
+        """The other phrasings people use for the question."""
+        return self.texts()[0]
+
+    @property
+    def answer(self) -> str:
+        """The answer, as moderators wrote it."""
+        return self.texts()[1]
 
     @property
     def phrasings(self) -> tuple[str, ...]:
         """The canonical question first, then every other phrasing."""
         return (self.question, *self.asks)
+
+    def fields(self) -> EntryFields:
+        """Return the entry's fields, as validate_entry validated them."""
+        asks, answer = self.texts()
+        return EntryFields(
+            id=self.id,
+            question=self.question,
+            asks=asks,
+            answer=answer,
+            sources=self.sources,
+            as_of=self.as_of,
+            reviewed=self.reviewed,
+            tags=self.tags,
+            see_also=self.see_also,
+        )
+
+    def replace(self, **changes: Any) -> Entry:
+        """Return a copy with some fields changed."""
+        return Entry(**{**self.fields(), **changes})
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle the packed form as it is (a cached engine loads without packing again)."""
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> NoReturn:
+        raise AttributeError(f"Entry is immutable: cannot set {name}")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"Entry is immutable: cannot delete {name}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Entry):
+            return NotImplemented
+        return self.__getstate__() == other.__getstate__()
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.question, self._texts))
+
+    def __repr__(self) -> str:
+        return f"Entry({', '.join(f'{key}={value!r}' for key, value in self.fields().items())})"
+
+
+# Field names in the order moderators write them.
+ENTRY_FIELDS = tuple(EntryFields.__annotations__)
+SOURCE_FIELDS = tuple(item.name for item in fields(Source))
+_ENTRY = TypeAdapter(EntryFields)
+_SOURCE = TypeAdapter(Source)
+
+
+def validate_entry(data: Any, shared: dict[Any, Any] | None = None) -> EntryFields:
+    """Validate one entry's data into its fields (pydantic's ValidationError on a problem).
+
+    `shared` is a table kept for a whole load: equal dates, tags, citations and ids validated
+    with it come out as one object.
+    """
+    fields: EntryFields = _ENTRY.validate_python(data, context=shared)
+    return fields
+
+
+def validate_source(data: Any, shared: dict[Any, Any] | None = None) -> Source:
+    """Validate one source's data, as validate_entry does an entry's."""
+    return _SOURCE.validate_python(data, context=shared)
+
+
+class NormalizedPhrasings:
+    """Entries' normalised phrasings, in the order they were added, one line each.
+
+    Normalised text has no line breaks. It is kept as UTF-8 in buffers of a few megabytes: a
+    string per entry (or per phrasing) would be a hundred thousand (or a million) objects
+    amid the entries, whose memory the system cannot take back once they are freed, while a
+    buffer goes back as soon as `take` has gone past it.
+    """
+
+    _CHUNK = 1 << 22  # bytes of text per buffer
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        # Full buffers, each with where each of its entries' text ends; then the open one.
+        self._chunks: list[tuple[bytes, array[int]]] = []
+        self._text = bytearray()
+        self._ends = array("q")
+
+    def add(self, entry_id: str, phrasings: list[str]) -> None:
+        """Add an entry's normalised phrasings."""
+        self.ids.append(entry_id)
+        self._text += "\n".join(phrasings).encode()
+        self._ends.append(len(self._text))
+        if len(self._text) >= self._CHUNK:
+            self._chunks.append((bytes(self._text), self._ends))
+            self._text, self._ends = bytearray(), array("q")
+
+    def take(self) -> Iterator[list[str]]:
+        """Yield each entry's normalised phrasings in order, letting go of what was yielded."""
+        self._chunks.append((bytes(self._text), self._ends))
+        self._text, self._ends = bytearray(), array("q")
+        while self._chunks:
+            text, ends = self._chunks.pop(0)
+            start = 0
+            for end in ends:
+                yield text[start:end].decode().split("\n")
+                start = end
+            del text
+            release_free_memory()  # a buffer may sit amid the heap (see the function)
 
 
 @dataclass(frozen=True)
@@ -111,10 +328,12 @@ class KnowledgeBase:
     sources: Mapping[str, Source]
     # Which file (relative to the knowledge directory) holds each entry, for editing in place.
     files: Mapping[str, str] = field(default_factory=dict)
-    # Each entry's phrasings as the loader normalised them to check for repeats, handed to the
-    # index once (`take_normalized`) so a large base is not normalised twice. Not data: not
+    # The phrasings as the loader normalised them to check for repeats, handed to the index
+    # once (`take_normalized`) so a large base is not normalised twice. Not data: not
     # compared, not pickled, and an index built without it normalises the phrasings itself.
-    normalized: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+    normalized: NormalizedPhrasings = field(
+        default_factory=NormalizedPhrasings, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "entries", MappingProxyType(dict(self.entries)))
@@ -125,10 +344,10 @@ class KnowledgeBase:
         """Pickle the data only (mapping proxies cannot be pickled), for the engine cache."""
         return (type(self), (dict(self.entries), dict(self.sources), dict(self.files)))
 
-    def take_normalized(self) -> dict[str, tuple[str, ...]]:
+    def take_normalized(self) -> NormalizedPhrasings:
         """Return the loader's normalised phrasings and forget them (used once, by the index)."""
-        taken = dict(self.normalized)
-        self.normalized.clear()
+        taken = self.normalized
+        object.__setattr__(self, "normalized", NormalizedPhrasings())
         return taken
 
     @property
@@ -166,3 +385,28 @@ def paused_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+@cache
+def _malloc_trim() -> Any:
+    """Return the C library's malloc_trim (glibc), or None (another C library, or none).
+
+    Looked up among the symbols the process has loaded: no search for the library's file.
+    """
+    try:
+        return getattr(ctypes.CDLL(None), "malloc_trim", None)
+    except (OSError, TypeError):
+        return None
+
+
+def release_free_memory() -> None:
+    """Give the free pages inside the C heap back to the system (glibc; elsewhere nothing).
+
+    Building a large base frees about as much as it keeps (parsed data, the normalised
+    phrasings handed to the index), interleaved with what it keeps: the heap can only shrink
+    from its top, so those pages would stay resident and the next phase's memory would come on
+    top of them.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)

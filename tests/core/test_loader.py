@@ -9,6 +9,7 @@ import yaml
 
 from bot.core.loader import (
     KnowledgeError,
+    KnowledgeFolder,
     Problem,
     _assemble,
     _Checker,
@@ -17,6 +18,7 @@ from bot.core.loader import (
     _Unlocated,
     load_knowledge,
     parse_knowledge,
+    read_knowledge_files,
 )
 from bot.core.normalize import normalize
 from bot.core.store import KnowledgeStore
@@ -250,9 +252,10 @@ def test_valid_files_load_without_yaml_node_trees(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(_SafeLoader, "get_single_node", no_nodes)
     fast = parse_knowledge(good_files())
     assert fast == located
-    assert fast.normalized == {
-        "what-is-doma": tuple(map(normalize, fast.entries["what-is-doma"].phrasings))
-    }
+    assert fast.normalized.ids == ["what-is-doma"]
+    assert list(fast.normalized.take()) == [
+        list(map(normalize, fast.entries["what-is-doma"].phrasings))
+    ]
 
 
 def test_the_first_pass_gives_up_on_problems_and_the_second_locates_them() -> None:
@@ -287,10 +290,11 @@ def test_yaml_the_first_pass_does_not_handle_is_read_the_usual_way() -> None:
         "a: {b: c, 'd': \"e\\n\", f: [g, {h: i}]}\nlist:\n  - |\n    block\n  - >-\n    folded\n",
         "a: !!str 12\nb: !!int '7'\nc: !!float 1\nd: ''\ne:\n",
         "? complex\n: key\n'=': equals\n",
+        "a: [2012-01-01, 2012-01-01, '2012-01-01', yes, yes, 'yes', 12, 12, '12', ~, ~, t, t]\n",
     ],
 )
 def test_the_event_builder_gives_what_yaml_load_gives(text: str) -> None:
-    assert _construct_fast(text) == yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - safe
+    assert list(_construct_fast(text)) == [yaml.load(text, Loader=_SafeLoader)]  # noqa: S506
 
 
 @pytest.mark.parametrize(
@@ -309,4 +313,47 @@ def test_the_event_builder_gives_what_yaml_load_gives(text: str) -> None:
 )
 def test_the_event_builder_gives_up_on_what_it_does_not_handle(text: str) -> None:
     with pytest.raises(_Unlocated):
-        _construct_fast(text)
+        list(_construct_fast(text))
+
+
+def test_the_event_builder_yields_a_listing_item_by_item() -> None:
+    text = "entries:\n  - id: a\n    tags: [x]\n  - id: b\n  - [1, 2]\n"
+    items = _construct_fast(text, "entries")
+    assert next(items) == {"id": "a", "tags": ["x"]}
+    assert list(items) == [{"id": "b"}, [1, 2]]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["entries: {a: 1}\n", "entries: [1]\nother: 2\n", "other: [1]\n", "- 1\n", "entries: 7\n"],
+)
+def test_the_event_builder_gives_up_on_another_shape_than_the_listing(text: str) -> None:
+    with pytest.raises(_Unlocated):
+        list(_construct_fast(text, "entries"))
+
+
+def test_a_folder_loads_from_streams_as_its_texts_parse(tmp_path: Path) -> None:
+    for name, text in good_files().items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "more").mkdir()
+    uafa = ENTRY.replace("what-is-doma", "what-is-uafa").replace("DOMA", "UAFA")
+    for old, new in (("doma?", "uafa?"), ("defense of", "permanent partners"), ("1996", "2012")):
+        uafa = uafa.replace(old, new)
+    (tmp_path / "more" / "uafa.yml").write_text(uafa.replace("doma", "the bill"))
+    folder = KnowledgeFolder(tmp_path)
+    assert list(folder) == ["law.yaml", "more/uafa.yml", "sources.yaml"]
+    assert dict(folder) == read_knowledge_files(tmp_path)
+    with folder.open("law.yaml") as stream:
+        assert stream.read() == folder["law.yaml"] == ENTRY
+    loaded = load_knowledge(tmp_path)
+    assert loaded == parse_knowledge(read_knowledge_files(tmp_path))
+    assert loaded.files == {"what-is-doma": "law.yaml", "what-is-uafa": "more/uafa.yml"}
+
+
+def test_the_first_pass_gives_up_on_a_repeated_phrasing() -> None:
+    files = good_files()
+    files["law.yaml"] = files["law.yaml"].replace("      - doma?\n", "      - What is DOMA?\n")
+    with pytest.raises(_Unlocated):
+        _assemble(files, _Checker(locate=False))
+    (problem,) = problems(files)
+    assert (problem.line, problem.field) == (5, "asks")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.core import matcher as matcher_module
 from bot.core.loader import load_knowledge
 from bot.core.matcher import Matcher
 from bot.core.models import KnowledgeBase
-from bot.core.normalize import sentences
+from bot.core.normalize import content, normalize, sentences
 from bot.core.triage import looks_like_question
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +49,7 @@ def matcher(copies: int) -> Matcher:
     if copies == 1:
         return Matcher(knowledge)
     entries = {
-        f"{entry.id}-{copy}": entry.model_copy(update={"id": f"{entry.id}-{copy}", "see_also": ()})
+        f"{entry.id}-{copy}": entry.replace(id=f"{entry.id}-{copy}", see_also=())
         for copy in range(copies)
         for entry in knowledge.entries.values()
     }
@@ -94,3 +95,14 @@ def test_a_long_message_keeps_each_entrys_best_part() -> None:
                 best[match.entry_id] = max(best.get(match.entry_id, 0.0), match.score)
         found = {match.entry_id: match.score for match in index.search(text, limit=50)}
         assert all(found[entry] >= score for entry, score in best.items())
+
+
+def test_the_compact_index_gives_back_each_phrasing_and_its_content_words() -> None:
+    index = matcher(1)
+    entries = list(shipped().entries.values())
+    phrasings = [(e, p) for e, entry in enumerate(entries) for p in entry.phrasings]
+    numbers = np.arange(len(phrasings))
+    assert index._content_texts(numbers) == [content(normalize(p)) for _, p in phrasings]
+    assert [index._phrasing(e, i) for i, (e, _) in enumerate(phrasings)] == [
+        p for _, p in phrasings
+    ]
