@@ -18,6 +18,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -440,7 +441,7 @@ class _Checker:
         self.broken: set[str] = set()
         # Each valid entry's normalised phrasings, for the index (see KnowledgeBase).
         self.normalized = NormalizedPhrasings()
-        # Validation context: equal dates, tags, citations and ids are kept once (models.py).
+        # Equal dates, tags, citations and ids are kept once (validate_entry).
         self.shared: dict[Any, Any] = {}
         # First pass: the hash of every normalised phrasing (see cross_check).
         self.hashes = array("q")
@@ -556,7 +557,7 @@ class _Checker:
 
     def entry(self, item: _Item) -> Entry | None:
         """Validate an entry and normalise its phrasings while they are at hand as strings."""
-        fields = self._validate(item, validate_entry, ENTRY_FIELDS)
+        fields = self._validate(item, partial(validate_entry, shared=self.shared), ENTRY_FIELDS)
         if fields is None:
             return None
         keys = list(map(normalize, (fields["question"], *fields["asks"])))
@@ -570,7 +571,7 @@ class _Checker:
     def _validate(
         self,
         item: _Item,
-        validate: Callable[[Any, dict[Any, Any]], _Valid],
+        validate: Callable[[Any], _Valid],
         keys: tuple[str, ...],
     ) -> _Valid | None:
         if not isinstance(item.data, dict):
@@ -582,7 +583,7 @@ class _Checker:
             )
             return None
         try:
-            return validate(item.data, self.shared)
+            return validate(item.data)
         except ValidationError as error:
             self.broken.add(_id_of(item.data) or "")
             for detail in error.errors():

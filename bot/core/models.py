@@ -3,8 +3,8 @@
 A large base holds hundreds of thousands of entries, so the validated data is kept compact:
 no pydantic model instances (pydantic validates plain fields; entries, sources and citations
 are slotted objects), each entry's other phrasings and answer packed into one compressed
-bytes object, and values that many entries share (dates, tag lists, citations, ids) validated
-into one object each when the loader passes a table as the validation context (`shared`).
+bytes object, and values that many entries share (dates, tag lists, citations, ids) kept
+once each (validate_entry's `shared`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from functools import cache
 from types import MappingProxyType
-from typing import Annotated, Any, NoReturn, NotRequired, TypeVar
+from typing import Annotated, Any, NoReturn, NotRequired
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -31,10 +31,9 @@ from pydantic import (
     Field,
     StringConstraints,
     TypeAdapter,
-    ValidationInfo,
     with_config,
 )
-from typing_extensions import TypedDict  # pydantic needs its TypedDict before Python 3.12
+from typing_extensions import TypedDict  # pydantic's own dependency; needed before 3.12
 
 __all__ = [
     "ANSWER_MAX_CHARS",
@@ -56,23 +55,10 @@ __all__ = [
 ANSWER_MAX_CHARS = 900
 MIN_ASKS = 4
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-_Value = TypeVar("_Value")
 
-
-def _shared(value: _Value, info: ValidationInfo) -> _Value:
-    """Return the equal value validated earlier with the same context table: kept once."""
-    table = info.context
-    return table.setdefault(value, value) if isinstance(table, dict) else value
-
-
-_Shared = AfterValidator(_shared)
 Slug = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SLUG_PATTERN, max_length=64)]
-# Where one object may stand for many equal ones: an entry's id and its mentions in see_also,
-# dates, tag lists and citations (not inside those: a shared list shares its items).
-SharedSlug = Annotated[Slug, _Shared]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Phrasing = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=300)]
-Day = Annotated[dt.date, _Shared]
 _HOST = re.compile(r"^[a-z0-9.-]+\.[a-z]{2,}$")
 
 
@@ -102,7 +88,7 @@ class Source:
     id: Slug
     title: Text
     publisher: Text
-    date: Day
+    date: dt.date
     url: Url
     author: Text | None = None
     note: Text | None = None
@@ -122,22 +108,21 @@ class SourceRef:
 class EntryFields(TypedDict):
     """An entry's fields as written in the files, validated (what validate_entry checks)."""
 
-    id: SharedSlug
+    id: Slug
     question: Phrasing
     asks: Annotated[tuple[Phrasing, ...], Field(min_length=MIN_ASKS)]
     answer: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=ANSWER_MAX_CHARS)
     ]
     sources: Annotated[
-        tuple[Annotated[SourceRef, _Shared], ...],
+        tuple[SourceRef, ...],
         Field(min_length=1),
         BeforeValidator(_plain_ids),
-        _Shared,
     ]
-    as_of: Day
-    reviewed: Day
-    tags: NotRequired[Annotated[tuple[Slug, ...], _Shared]]
-    see_also: NotRequired[tuple[SharedSlug, ...]]
+    as_of: dt.date
+    reviewed: dt.date
+    tags: NotRequired[tuple[Slug, ...]]
+    see_also: NotRequired[tuple[Slug, ...]]
 
 
 def _pack(asks: tuple[str, ...], answer: str) -> bytes:
@@ -267,16 +252,29 @@ _SOURCE = TypeAdapter(Source)
 def validate_entry(data: Any, shared: dict[Any, Any] | None = None) -> EntryFields:
     """Validate one entry's data into its fields (pydantic's ValidationError on a problem).
 
-    `shared` is a table kept for a whole load: equal dates, tags, citations and ids validated
-    with it come out as one object.
+    With `shared`, a table kept for a whole load, values equal to ones met before (the id and
+    see_also ids, dates, citations and their list, the tag list) are replaced by those, so
+    each is kept once (dictionary look-ups at C speed, not a validator call per value).
     """
-    fields: EntryFields = _ENTRY.validate_python(data, context=shared)
+    fields: EntryFields = _ENTRY.validate_python(data)
+    if shared is not None:
+        keep = shared.setdefault
+        fields["id"] = keep(fields["id"], fields["id"])
+        fields["as_of"] = keep(fields["as_of"], fields["as_of"])
+        fields["reviewed"] = keep(fields["reviewed"], fields["reviewed"])
+        sources = tuple(map(keep, fields["sources"], fields["sources"]))
+        fields["sources"] = keep(sources, sources)
+        if "tags" in fields:
+            fields["tags"] = keep(fields["tags"], fields["tags"])
+        if "see_also" in fields:
+            fields["see_also"] = tuple(map(keep, fields["see_also"], fields["see_also"]))
     return fields
 
 
-def validate_source(data: Any, shared: dict[Any, Any] | None = None) -> Source:
-    """Validate one source's data, as validate_entry does an entry's."""
-    return _SOURCE.validate_python(data, context=shared)
+def validate_source(data: Any) -> Source:
+    """Validate one source's data (pydantic's ValidationError on a problem)."""
+    source: Source = _SOURCE.validate_python(data)
+    return source
 
 
 class NormalizedPhrasings:
