@@ -94,3 +94,18 @@ def test_a_long_message_keeps_each_entrys_best_part() -> None:
                 best[match.entry_id] = max(best.get(match.entry_id, 0.0), match.score)
         found = {match.entry_id: match.score for match in index.search(text, limit=50)}
         assert all(found[entry] >= score for entry, score in best.items())
+
+
+def test_parts_with_the_same_content_words_are_one_query() -> None:
+    """search() scores such parts once: they have the same hits, so the merge is the same."""
+    index = matcher(1)
+    text = (
+        "hi everyone! what is the new DHS guidance on same-sex couples? thanks so much to all "
+        "of you"
+    )
+    whole, question = (index._query(part) for part in parts(text))
+    assert whole.content == question.content
+    together = index._search_parts([whole, question], limit=5)
+    assert together[0]
+    assert [hit[:5] for hit in together[0]] == [hit[:5] for hit in together[1]]
+    assert index.search(text) == index.search("what is the new DHS guidance on same-sex couples?")
