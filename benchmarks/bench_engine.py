@@ -416,7 +416,7 @@ def _query_targets(engine: Engine) -> tuple[tuple[object, str, str], ...]:
         (matcher, "search", "search"),
         (matcher, "_query", "words"),  # normalise + typo-correct, per searched part
         (matcher, "_first_stage", "postings"),  # stage 1 (entry postings), all parts at once
-        (process, "cpdist", "rerank"),  # the module object the matcher calls it on
+        (process, "cdist", "rerank"),  # the module object the matcher calls it on
     )
 
 

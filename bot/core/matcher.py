@@ -81,8 +81,7 @@ class Match:
 
 @dataclass(frozen=True, slots=True)
 class _Query:
-    normalized: str
-    content: str  # its content words, for the character-level re-rank
+    content: str  # the normalised text's content words (also for the character re-rank)
     token_ids: tuple[int, ...]  # known tokens (after typo correction)
     # Each known token's weight x typo similarity: for the question's side (IDF x English
     # rarity) and for the phrasing's side (IDF alone: a phrasing's extra words, however
@@ -94,14 +93,14 @@ class _Query:
 
 
 class _Hit(NamedTuple):
-    """An entry's best phrasing for one searched part: a Match before its evidence."""
+    """An entry's best phrasing for one searched part: a Match before rounding."""
 
     entry: int
     score: float  # rounded as Match.score
     phrasing: int
     coverage: float  # not rounded yet
     precision: float
-    query: _Query
+    evidence: float
 
 
 class Matcher:
@@ -320,7 +319,7 @@ class Matcher:
             for hit in hits:
                 if hit.entry not in best or hit.score > best[hit.entry].score:
                     best[hit.entry] = hit
-        # Match objects (and their evidence) only for what is returned.
+        # Match objects only for what is returned.
         return [
             Match(
                 entry_id=self._entry_ids[hit.entry],
@@ -328,7 +327,7 @@ class Matcher:
                 phrasing=self._phrasings[hit.phrasing],
                 coverage=round(hit.coverage, 3),
                 precision=round(hit.precision, 3),
-                evidence=self._evidence(hit.query, hit.phrasing),
+                evidence=round(hit.evidence, 3),
             )
             for hit in sorted(best.values(), key=lambda h: -h.score)[:limit]
         ]
@@ -339,9 +338,9 @@ class Matcher:
         The parts of a long message share most of their words and candidates, so they are
         scored together on stacked arrays (rows: one per part and candidate entry; pairs: one
         per part and word): one postings pass, one search of the phrasings, one set of
-        per-row reductions, one re-rank call. Each part's result is exactly what scoring it
+        per-row reductions. Each part's result is exactly what scoring it
         alone gives: every sum adds the same numbers in the same order, and ties break alike.
-        Arrays are small for most messages, so numpy is called as few times as it can be.
+        Most arrays are small, where each numpy call costs more than its work: calls are few.
         """
         results: list[list[_Hit]] = [[] for _ in queries]
         live = [i for i, q in enumerate(queries) if q.token_ids and q.total_weight > 0]
@@ -358,7 +357,7 @@ class Matcher:
             dtype=np.int64,
         )
         pair_weights = np.array([w for q in part_queries for w in q.token_weights])
-        bins, row_shared = self._first_stage(pair_tokens, pair_bin, pair_weights, parts)
+        bins, row_shared, complete = self._first_stage(pair_tokens, pair_bin, pair_weights, parts)
         rows = bins.size
         if not rows:
             return results
@@ -371,15 +370,26 @@ class Matcher:
         # entry's phrasings are); each slot adds its words in the phrasing's own word order,
         # as summing over its tokens does. Slots that share a word are the groups, ordered by
         # row, then phrasing.
-        row, phrasing, pair = self._occurrences(pair_tokens, pair_bin, pair_sizes, bins, part_rows)
+        row, phrasing, pair, rank = self._occurrences(
+            pair_tokens, pair_bin, pair_sizes, bins, part_rows, complete=complete
+        )
         row_phrasings = self._entry_phrasings[row_entry]
-        slot_first = row_phrasings.cumsum() - row_phrasings
-        slot_shift = slot_first - self._entry_first[row_entry]  # slot = shift + phrasing
-        slot = slot_shift[row] + phrasing
-        slots = int(slot_first[-1] + row_phrasings[-1])
-        shared = np.bincount(slot, pair_weights[pair], slots)
+        slot_end = row_phrasings.cumsum()
+        slot_shift = slot_end - row_phrasings - self._entry_first[row_entry]
+        slot = slot_shift[row] + phrasing  # a row's first slot, plus the phrasing's place
+        slots = int(slot_end[-1])
+        # Match.evidence: the topicality of the words a slot shares, added in the query's
+        # order (occurrences come pair by pair); 8 or more pairwise, as numpy's sum does.
+        pair_topical = np.array([t for q in part_queries for t in q.topical])[pair]
+        topicality = np.bincount(slot, pair_topical, slots)
+        topical_words = np.bincount(slot, minlength=slots)
+        by_rank = rank.argsort(kind="stable")  # small integers: a radix sort
+        slot_by_rank, pair = slot[by_rank], pair[by_rank]
+        shared = np.bincount(slot_by_rank, pair_weights[pair], slots)
         shared_idf = np.bincount(
-            slot, np.array([w for q in part_queries for w in q.phrasing_weights])[pair], slots
+            slot_by_rank,
+            np.array([w for q in part_queries for w in q.phrasing_weights])[pair],
+            slots,
         )
         group = shared.nonzero()[0]  # weights are positive
         owners = np.arange(rows).repeat(row_phrasings)[group]
@@ -405,8 +415,9 @@ class Matcher:
         )
 
         # Each part's best rows, best first, ties by index (a part's rows stay in its block);
-        # then the character-level re-rank of their best phrasings, in one call. A row whose
-        # phrasings share no word is re-ranked on its first phrasing.
+        # then the character-level re-rank of their best phrasings (one rapidfuzz call a
+        # part: one query against many is its fastest form). A row whose phrasings share no
+        # word is re-ranked on its entry's first phrasing.
         order = np.lexsort((-scores, row_part))
         top_sizes = [min(size, _RERANK) for size in part_rows]
         top = np.concatenate(
@@ -417,41 +428,44 @@ class Matcher:
                 )
             ]
         )
-        picked = best[top]
-        shares = picked >= 0
-        chosen = self._entry_first[row_entry[top]]
-        chosen[shares] = phrasings[picked[shares]]
-        chosen_list = chosen.tolist()
-        similarity = process.cpdist(
+        picked = best[top].tolist()
+        entry_list = row_entry[top].tolist()
+        chosen = [
+            phrasings.item(index) if index >= 0 else self._entry_first.item(entry)
+            for index, entry in zip(picked, entry_list, strict=True)
+        ]
+        firsts = list(itertools.accumulate(top_sizes, initial=0))
+        similarity = np.concatenate(
             [
-                q.content
-                for q, size in zip(part_queries, top_sizes, strict=True)
-                for _ in range(size)
-            ],
-            [self._content[i] for i in chosen_list],
-            scorer=fuzz.ratio,
-            dtype=np.float32,
+                process.cdist(
+                    [query.content],
+                    [self._content[i] for i in chosen[first : first + size]],
+                    scorer=fuzz.ratio,
+                    dtype=np.float32,
+                )[0]
+                for query, first, size in zip(part_queries, firsts, top_sizes, strict=False)
+            ]
         )
         final = (100.0 * _TOKEN_SHARE * scores[top] + (1 - _TOKEN_SHARE) * similarity).tolist()
-        entry_list = row_entry[top].tolist()
-        picked_list = picked.tolist()
-        first = 0
-        for part, size in zip(live, top_sizes, strict=True):
-            query = queries[part]
+        for part, first, size in zip(live, firsts, top_sizes, strict=False):
             # Best first, ties in score order (sorted is stable).
-            ranked = sorted(range(first, first + size), key=lambda i: -final[i])[:limit]
-            results[part] = [
-                _Hit(
-                    entry_list[i],
-                    round(final[i], 1),
-                    chosen_list[i],
-                    coverage.item(picked_list[i]) if picked_list[i] >= 0 else 0.0,
-                    precision.item(picked_list[i]) if picked_list[i] >= 0 else 0.0,
-                    query,
-                )
-                for i in ranked
-            ]
-            first += size
+            for i in sorted(range(first, first + size), key=lambda i: -final[i])[:limit]:
+                index = picked[i]
+                if index < 0:  # no phrasing shares a word
+                    hit = _Hit(entry_list[i], round(final[i], 1), chosen[i], 0.0, 0.0, 0.0)
+                else:
+                    at = group.item(index)
+                    hit = _Hit(
+                        entry_list[i],
+                        round(final[i], 1),
+                        chosen[i],
+                        coverage.item(index),
+                        precision.item(index),
+                        topicality.item(at)
+                        if topical_words.item(at) < 8
+                        else float(pair_topical[(slot == at).nonzero()[0]].sum()),
+                    )
+                results[part].append(hit)
         return results
 
     def _occurrences(
@@ -461,29 +475,34 @@ class Matcher:
         pair_sizes: list[int],
         bins: npt.NDArray[np.int64],
         part_rows: list[int],
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.int64]]:
+        *,
+        complete: bool,
+    ) -> tuple[
+        npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.int64], npt.NDArray[np.integer]
+    ]:
         """Every occurrence of a pair's word in the phrasings of its part's rows' entries.
 
-        Returns each occurrence's row, phrasing and pair, ordered by the word's rank in its
-        phrasing: what is summed per phrasing then adds in the phrasing's own word order.
-        Found by filtering the words' whole postings while they are short (small bases), else
-        by searching each word's postings between the bounds of the entries' phrasings
-        (postings are by phrasing, and an entry's phrasings are numbered in a row).
+        Returns each occurrence's row, phrasing, pair, and the word's rank in the phrasing,
+        pair by pair. Found by filtering the words' whole postings while they are short (small
+        bases), else by searching each word's postings between the bounds of the entries'
+        phrasings (postings are by phrasing, and an entry's phrasings are numbered in a row).
+        When the rows are `complete` (every entry sharing a word with its part), nothing is
+        filtered out: a phrasing's words are in its entry's text.
         """
         postings = self._word_phrasings
         entries = len(self._entry_ids)
-        starts, lengths = postings.runs(pair_tokens)
+        starts, lengths, counts = postings.runs(pair_tokens)
         searched = 2 * sum(rows * words for rows, words in zip(part_rows, pair_sizes, strict=True))
         if sum(lengths) <= _FILTER_RATIO * searched:
             phrasing = postings.items_of(starts, lengths)
             rank = postings.ranks_of(starts, lengths)
-            counts = np.array(lengths)
             row_of = np.full(len(pair_sizes) * entries, -1)
             row_of[bins] = np.arange(bins.size)
             row = row_of[pair_bin.repeat(counts) + self._phrasing_entry[phrasing]]
-            keep = (row >= 0).nonzero()[0]
-            phrasing, rank, row = phrasing[keep], rank[keep], row[keep]
-            pair = np.arange(pair_tokens.size).repeat(counts)[keep]
+            pair = np.arange(pair_tokens.size).repeat(counts)
+            if not complete:
+                keep = (row >= 0).nonzero()[0]
+                phrasing, rank, row, pair = phrasing[keep], rank[keep], row[keep], pair[keep]
         else:
             found_index, found_row, found_pair = [], [], []
             first_row = first_pair = 0
@@ -505,8 +524,7 @@ class Matcher:
             index = np.concatenate(found_index)
             phrasing, rank = postings.items(index), postings.ranks(index)
             row, pair = np.concatenate(found_row), np.concatenate(found_pair)
-        order = rank.argsort(kind="stable")  # small integers: a radix sort
-        return row[order], phrasing[order], pair[order]
+        return row, phrasing, pair, rank
 
     def _first_stage(
         self,
@@ -514,16 +532,16 @@ class Matcher:
         pair_bin: npt.NDArray[np.int64],
         pair_weights: npt.NDArray[np.float64],
         parts: int,
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], bool]:
         """Stage 1: each part's entries by how much of it their whole text covers.
 
         Cheap, one posting per entry and word, counted for every part at once in one bin per
         part and entry; a part keeps its best few hundred. Returns rows as their bins (part x
-        entries + entry: by part, entries ascending) and the weight each shares.
+        entries + entry: by part, entries ascending), the weight each shares, and whether
+        they are complete: every entry that shares a word with a part is a row of it.
         """
         entries = len(self._entry_ids)
-        starts, lengths = self._entry_postings.runs(pair_tokens)
-        counts = np.array(lengths)
+        starts, lengths, counts = self._entry_postings.runs(pair_tokens)
         sums = np.bincount(
             self._entry_postings.items_of(starts, lengths) + pair_bin.repeat(counts),
             pair_weights.repeat(counts),
@@ -531,9 +549,11 @@ class Matcher:
         )
         bins = sums.nonzero()[0]  # weights are positive: hits sum to > 0
         shared = cast("npt.NDArray[np.float64]", sums[bins])
+        if bins.size <= _FIRST_STAGE:
+            return bins, shared, True
         sizes = np.bincount(bins // entries, minlength=parts).tolist()
         if max(sizes) <= _FIRST_STAGE:
-            return bins, shared
+            return bins, shared, True
         keep = []
         for start, size in zip(itertools.accumulate(sizes, initial=0), sizes, strict=False):
             if size > _FIRST_STAGE:
@@ -542,42 +562,32 @@ class Matcher:
             else:
                 keep.append(np.arange(start, start + size))
         kept = np.concatenate(keep)
-        return bins[kept], shared[kept]
-
-    def _evidence(self, query: _Query, phrasing: int) -> float:
-        """Sum of the topicality of the query's tokens the phrasing shares, in query order.
-
-        Fewer than 8 numbers are added one after another, as numpy's sum does (more: numpy).
-        """
-        present = set(self._phrasing_tokens.tokens(phrasing))
-        shared = [
-            topical
-            for token, topical in zip(query.token_ids, query.topical, strict=True)
-            if token in present
-        ]
-        if len(shared) >= 8:
-            return round(float(np.array(shared).sum()), 3)
-        return round(sum(shared, 0.0), 3)
+        return bins[kept], shared[kept], False
 
     def _query(self, text: str) -> _Query:
-        normalized = normalize(text)
+        words = content(normalize(text))
         weights: dict[int, float] = {}
         plain: dict[int, float] = {}
         topical: dict[int, float] = {}
         total = 0.0
-        for word in dict.fromkeys(normalized.split()):
-            if word in STOPWORDS:
-                continue
+        for word in dict.fromkeys(words.split()):
             token_id, weight, token_weight, phrasing_weight, topicality = self._word(word)
             total += weight
             if token_id < 0:
                 continue
-            weights[token_id] = max(weights.get(token_id, 0.0), token_weight)
-            plain[token_id] = max(plain.get(token_id, 0.0), phrasing_weight)
-            topical[token_id] = topicality
+            known = weights.get(token_id)
+            if known is None:
+                weights[token_id] = token_weight
+                plain[token_id] = phrasing_weight
+                topical[token_id] = topicality
+                continue
+            # Two words of one token (a word and its typo): each weight is the higher one.
+            if token_weight > known:
+                weights[token_id] = token_weight
+            if phrasing_weight > plain[token_id]:
+                plain[token_id] = phrasing_weight
         return _Query(
-            normalized=normalized,
-            content=content(normalized),
+            content=words,
             token_ids=tuple(weights),
             token_weights=tuple(weights.values()),
             phrasing_weights=tuple(plain.values()),
@@ -763,15 +773,15 @@ class _Postings:
         lengths = np.asarray(item_lengths)
         owners = np.repeat(np.arange(lengths.size, dtype=np.int32), lengths)
         counts = np.bincount(tokens, minlength=vocabulary_size)
-        self._size = len(lengths)
-        self._start = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+        # Each token's run of postings: where it starts, and its length.
+        self._runs = np.column_stack((np.cumsum(counts) - counts, counts)).astype(np.int64)
         # Grouped by token, items ascending within a token (the stable sort keeps their order).
         order = np.argsort(tokens, kind="stable")
         del tokens
         self._items = owners[order]
         del owners
-        self.rank_limit = max(int(lengths.max(initial=0)), 1)
-        self._ranks = np.zeros(0, dtype=np.min_scalar_type(self.rank_limit))
+        rank_limit = max(int(lengths.max(initial=0)), 1)
+        self._ranks = np.zeros(0, dtype=np.min_scalar_type(rank_limit))
         if ranks:  # an item's tokens are numbered in a row: rank = position - item's first
             position = order.astype(np.int32)
             del order
@@ -786,10 +796,16 @@ class _Postings:
         """Return the token's rank in its item at these indices of the postings (`ranks`)."""
         return self._ranks[postings]
 
-    def runs(self, token_ids: npt.NDArray[np.int64]) -> tuple[list[int], list[int]]:
-        """Return where each token's items start in the postings, and how many it has."""
-        starts = self._start[token_ids]
-        return starts.tolist(), (self._start[token_ids + 1] - starts).tolist()
+    def runs(
+        self, token_ids: npt.NDArray[np.int64]
+    ) -> tuple[list[int], list[int], npt.NDArray[np.int64]]:
+        """Return where each token's items start in the postings, and how many it has.
+
+        The counts come twice: as a list, and as an array (to repeat a value per posting).
+        """
+        runs = self._runs[token_ids]
+        starts, lengths = runs.T.tolist()
+        return starts, lengths, runs[:, 1]
 
     def items_of(self, starts: list[int], lengths: list[int]) -> npt.NDArray[np.int32]:
         """Return the items of these runs of the postings, concatenated."""
@@ -805,12 +821,11 @@ class _Postings:
         self, token_ids: npt.NDArray[np.int64], bounds: npt.NDArray[np.int64]
     ) -> npt.NDArray[np.int64]:
         """Return where each of `bounds` (ascending) falls in each token's items: [token, bound]."""
-        starts = self._start[token_ids].tolist()
-        ends = self._start[token_ids + 1].tolist()
         bounds = bounds.astype(self._items.dtype)  # as the items: no conversion per search
-        found = np.empty((len(starts), bounds.size), dtype=np.int64)
-        for row, (start, end) in enumerate(zip(starts, ends, strict=True)):
-            np.add(self._items[start:end].searchsorted(bounds), start, out=found[row])
+        found = np.empty((token_ids.size, bounds.size), dtype=np.int64)
+        for row, (start, length) in enumerate(self._runs[token_ids].tolist()):
+            items = self._items[start : start + length]
+            np.add(items.searchsorted(bounds), start, out=found[row])
         return found
 
 

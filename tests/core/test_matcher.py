@@ -109,3 +109,25 @@ def test_parts_with_the_same_content_words_are_one_query() -> None:
     assert together[0]
     assert [hit[:5] for hit in together[0]] == [hit[:5] for hit in together[1]]
     assert index.search(text) == index.search("what is the new DHS guidance on same-sex couples?")
+
+
+def reference_evidence(index: Matcher, query: matcher_module._Query, phrasing: int) -> float:
+    """Match.evidence as defined: the topicality of the query's tokens the phrasing has, in
+    the query's order, summed one after another below 8 and by numpy's sum from 8 on."""
+    present = set(index._phrasing_tokens.tokens(phrasing))
+    shared = [token for token in query.token_ids if token in present]
+    if len(shared) >= 8:
+        return float(index._topical[shared].sum())
+    return sum((float(index._topical[token]) for token in shared), 0.0)
+
+
+@pytest.mark.parametrize("copies", [1, 7])
+def test_evidence_is_the_shared_words_topicality(copies: int) -> None:
+    index = matcher(copies)
+    long_phrasings = [p for p in index._phrasings if len(index._query(p).token_ids) >= 8]
+    assert long_phrasings  # their own words: 8 or more shared, summed as numpy sums
+    for text in [*MESSAGES, *long_phrasings, " ".join(long_phrasings)]:
+        queries = [index._query(part) for part in parts(text)]
+        for query, hits in zip(queries, index._search_parts(queries, limit=24), strict=True):
+            for hit in hits:
+                assert hit.evidence == reference_evidence(index, query, hit.phrasing)
