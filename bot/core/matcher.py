@@ -16,7 +16,7 @@ import math
 from array import array
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -81,25 +81,26 @@ class Match:
 
 @dataclass(frozen=True, slots=True)
 class _Query:
-    normalized: str
-    token_ids: npt.NDArray[np.int64]  # known tokens (after typo correction)
+    content: str  # the normalised text's content words (also for the character re-rank)
+    token_ids: tuple[int, ...]  # known tokens (after typo correction)
     # Each known token's weight x typo similarity: for the question's side (IDF x English
     # rarity) and for the phrasing's side (IDF alone: a phrasing's extra words, however
     # common in English, such as "today" or "replaced", signal another intent).
-    token_weights: npt.NDArray[np.float64]
-    phrasing_weights: npt.NDArray[np.float64]
+    token_weights: tuple[float, ...]
+    phrasing_weights: tuple[float, ...]
+    topical: tuple[float, ...]  # each token's topicality, for Match.evidence
     total_weight: float  # question side, of all content words, known or not
 
 
 class _Hit(NamedTuple):
-    """An entry's best phrasing for one searched part: a Match before its evidence."""
+    """An entry's best phrasing for one searched part: a Match before rounding."""
 
     entry: int
     score: float  # rounded as Match.score
     phrasing: int
     coverage: float  # not rounded yet
     precision: float
-    query: _Query
+    evidence: float
 
 
 class Matcher:
@@ -237,7 +238,7 @@ class Matcher:
 
     def _caches(self) -> None:
         """Create the caches of query work (not pickled with the index)."""
-        self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
+        self._word = lru_cache(maxsize=8192)(self._word_uncached)
         # Entries keep their phrasings packed, and the index their content words as numbers:
         # the texts of those that come up often are kept.
         self._entry_phrasings_cached = lru_cache(maxsize=4096)(self._unpacked_phrasings)
@@ -248,21 +249,17 @@ class Matcher:
 
     def _content_text_uncached(self, phrasing: int) -> str:
         words = self._surface_words
-        return " ".join(map(words.__getitem__, self._content.tokens(phrasing).tolist()))
+        return " ".join(map(words.__getitem__, self._content.tokens(phrasing)))
 
     def _phrasing(self, entry: int, phrasing: int) -> str:
         """Return a phrasing's text (it is one of that entry's), as the knowledge base has it."""
         first = int(self._entry_first[entry])
         return self._entry_phrasings_cached(entry)[phrasing - first]
 
-    def _content_texts(self, phrasings: npt.NDArray[np.int64]) -> list[str]:
-        """Each phrasing's content words as one text: content() of its normalised form."""
-        return list(map(self._content_text, phrasings.tolist()))
-
     def __getstate__(self) -> dict[str, object]:
         """Pickle the index (for the engine cache), not its caches of query work."""
         state = dict(self.__dict__)
-        del state["_correct"], state["_entry_phrasings_cached"], state["_content_text"]
+        del state["_word"], state["_entry_phrasings_cached"], state["_content_text"]
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -356,13 +353,17 @@ class Matcher:
         if len(text) > _LONG_MESSAGE:
             questions = [part for part in sentences(text) if looks_like_question(part)]
             parts += questions[:_MAX_SENTENCES]
-        queries = [self._query(part) for part in dict.fromkeys(parts)]
+        # Parts with the same content words are the same query, with the same hits ("hi!
+        # what is DOMA? thanks" is its question alone): each is scored once.
+        queries: dict[str, _Query] = {}
+        for query in map(self._query, dict.fromkeys(parts)):
+            queries.setdefault(query.content, query)
         best: dict[int, _Hit] = {}
-        for hits in self._search_parts(queries, limit=limit):
+        for hits in self._search_parts(list(queries.values()), limit=limit):
             for hit in hits:
                 if hit.entry not in best or hit.score > best[hit.entry].score:
                     best[hit.entry] = hit
-        # Match objects (and their evidence) only for what is returned.
+        # Match objects only for what is returned.
         return [
             Match(
                 entry_id=self._entry_ids[hit.entry],
@@ -370,7 +371,7 @@ class Matcher:
                 phrasing=self._phrasing(hit.entry, hit.phrasing),
                 coverage=round(hit.coverage, 3),
                 precision=round(hit.precision, 3),
-                evidence=self._evidence(hit.query, hit.phrasing),
+                evidence=round(hit.evidence, 3),
             )
             for hit in sorted(best.values(), key=lambda h: -h.score)[:limit]
         ]
@@ -379,174 +380,182 @@ class Matcher:
         """Each query's best entries, best first, scored for all the queries in one pass.
 
         The parts of a long message share most of their words and candidates, so they are
-        scored together on stacked arrays (rows: one per part and candidate entry): one
-        postings pass over the union of their words, one search of the phrasings, one set of
-        per-row reductions. Each part's result is exactly what scoring it alone gives: every
-        sum adds the same numbers in the same order, and ties break alike.
+        scored together on stacked arrays (rows: one per part and candidate entry; pairs: one
+        per part and word): one postings pass, one search of the phrasings, one set of
+        per-row reductions. Each part's result is exactly what scoring it
+        alone gives: every sum adds the same numbers in the same order, and ties break alike.
+        Most arrays are small, where each numpy call costs more than its work: calls are few.
         """
         results: list[list[_Hit]] = [[] for _ in queries]
-        live = [i for i, q in enumerate(queries) if q.token_ids.size and q.total_weight > 0]
+        live = [i for i, q in enumerate(queries) if q.token_ids and q.total_weight > 0]
         if not live:
             return results
         part_queries = [queries[i] for i in live]
-        parts = len(live)
-        # The union of the parts' words, in order of first appearance, and each part's
-        # words as columns of it, in the part's own order.
-        words = dict.fromkeys(
-            itertools.chain.from_iterable(q.token_ids.tolist() for q in part_queries)
+        parts, entries = len(live), len(self._entry_ids)
+        # The parts' words as (part, word) pairs, each part's in its own order, with the
+        # first bin of its part (part x entries: every part has a bin per entry).
+        pair_sizes = [len(q.token_ids) for q in part_queries]
+        pair_tokens = np.array([t for q in part_queries for t in q.token_ids], dtype=np.int64)
+        pair_bin = np.array(
+            [part * entries for part, size in enumerate(pair_sizes) for _ in range(size)],
+            dtype=np.int64,
         )
-        word_ids = np.fromiter(words, dtype=np.int64, count=len(words))
-        if parts == 1:
-            columns = [np.arange(word_ids.size)]
-        else:
-            index = dict(zip(words, itertools.count()))
-            columns = [
-                np.fromiter(map(index.__getitem__, q.token_ids.tolist()), np.int64)
-                for q in part_queries
-            ]
-        row_part, row_entry, row_shared = self._first_stage(part_queries)
-        rows = row_entry.size
+        pair_weights = np.array([w for q in part_queries for w in q.token_weights])
+        bins, row_shared, complete = self._first_stage(pair_tokens, pair_bin, pair_weights, parts)
+        rows = bins.size
         if not rows:
             return results
-        totals = np.fromiter((q.total_weight for q in part_queries), dtype=np.float64)
+        row_part, row_entry = np.divmod(bins, entries)
+        part_rows = np.bincount(row_part, minlength=parts).tolist()
+        row_total = np.array([q.total_weight for q in part_queries])[row_part]
 
-        # Stage 2: the phrasings of those entries that share a word with their part, and
-        # the weight they share, summed in each phrasing's own word order (as summing over
-        # its tokens does).
-        phrasing_of, position_row, pair = self._occurrences(word_ids, columns, row_part, row_entry)
-        group_key = position_row * self._phrasing_entry.size + phrasing_of
-        new = np.empty(group_key.size, dtype=bool)
-        new[:1] = True
-        np.not_equal(group_key[1:], group_key[:-1], out=new[1:])
-        group = np.cumsum(new) - 1
-        shared = np.bincount(
-            group, weights=np.concatenate([q.token_weights for q in part_queries])[pair]
+        # Stage 2: the phrasings of those entries that share a word with their part, and the
+        # weight they share. A row's phrasings are its slots, numbered in a row (as its
+        # entry's phrasings are); each slot adds its words in the phrasing's own word order,
+        # as summing over its tokens does. Slots that share a word are the groups, ordered by
+        # row, then phrasing.
+        row, phrasing, pair, rank = self._occurrences(
+            pair_tokens, pair_bin, pair_sizes, bins, part_rows, complete=complete
         )
+        row_phrasings = self._entry_phrasings[row_entry]
+        slot_end = row_phrasings.cumsum()
+        slot_shift = slot_end - row_phrasings - self._entry_first[row_entry]
+        slot = slot_shift[row] + phrasing  # a row's first slot, plus the phrasing's place
+        slots = int(slot_end[-1])
+        # Match.evidence: the topicality of the words a slot shares, added in the query's
+        # order (occurrences come pair by pair); 8 or more pairwise, as numpy's sum does.
+        pair_topical = np.array([t for q in part_queries for t in q.topical])[pair]
+        topicality = np.bincount(slot, pair_topical, slots)
+        topical_words = np.bincount(slot, minlength=slots)
+        by_rank = rank.argsort(kind="stable")  # small integers: a radix sort
+        slot_by_rank, pair = slot[by_rank], pair[by_rank]
+        shared = np.bincount(slot_by_rank, pair_weights[pair], slots)
         shared_idf = np.bincount(
-            group, weights=np.concatenate([q.phrasing_weights for q in part_queries])[pair]
+            slot_by_rank,
+            np.array([w for q in part_queries for w in q.phrasing_weights])[pair],
+            slots,
         )
-        first = np.flatnonzero(new)
-        phrasings = phrasing_of[first]
-        owners = position_row[first]
-        coverage = shared / totals[row_part[owners]]
-        precision = shared_idf / self._phrasing_weight[phrasings]
+        group = shared.nonzero()[0]  # weights are positive
+        owners = np.arange(rows).repeat(row_phrasings)[group]
+        phrasings = group - slot_shift[owners]
+        coverage = shared[group] / row_total[owners]
+        precision = shared_idf[group] / self._phrasing_weight[phrasings]
         overlap = _overlap_score(coverage, precision)
 
         # Per row (part and entry): its best phrasing, how consistently its phrasings cover
         # the question, and how much of the question its whole text (answer included)
-        # covers. Groups come ordered by row: each row's best is the last of its run once
-        # sorted by overlap (among equals the last phrasing, as a stable sort would give).
+        # covers. The best phrasing is the last of the row's highest overlap (as a stable
+        # sort by overlap gives); -1 when no phrasing shares a word (found via the answer).
         best_overlap = np.zeros(rows)
-        best_phrasing = self._entry_first[row_entry]  # entries found only via their answer
-        best_coverage = np.zeros(rows)
-        best_precision = np.zeros(rows)
-        if owners.size:
-            new = np.empty(owners.size, dtype=bool)
-            new[:1] = True
-            np.not_equal(owners[1:], owners[:-1], out=new[1:])
-            starts = np.flatnonzero(new)
-            group_best = np.maximum.reduceat(overlap, starts)
-            at_best = overlap == group_best[np.cumsum(new) - 1]
-            best = np.maximum.reduceat(np.where(at_best, np.arange(owners.size), -1), starts)
-            owner_rows = owners[starts]
-            best_overlap[owner_rows] = group_best
-            best_phrasing[owner_rows] = phrasings[best]
-            best_coverage[owner_rows] = coverage[best]
-            best_precision[owner_rows] = precision[best]
-        centrality = (
-            np.bincount(owners, weights=coverage, minlength=rows).astype(np.float64)
-            / self._entry_phrasings[row_entry]
-        )
+        np.maximum.at(best_overlap, owners, overlap)
+        at_best = (overlap == best_overlap[owners]).nonzero()[0]
+        best = np.full(rows, -1)
+        np.maximum.at(best, owners[at_best], at_best)
+        centrality = np.bincount(owners, coverage, rows) / row_phrasings
         scores = (
             _PHRASING_SHARE * best_overlap
             + _CENTRALITY_SHARE * centrality
-            + (1 - _PHRASING_SHARE - _CENTRALITY_SHARE) * row_shared / totals[row_part]
+            + (1 - _PHRASING_SHARE - _CENTRALITY_SHARE) * row_shared / row_total
         )
 
-        # Each part's best rows, best first, ties by index; then the character-level re-rank.
-        sizes = np.bincount(row_part, minlength=parts)
+        # Each part's best rows, best first, ties by index (a part's rows stay in its block);
+        # then the character-level re-rank of their best phrasings (one rapidfuzz call a
+        # part: one query against many is its fastest form). A row whose phrasings share no
+        # word is re-ranked on its entry's first phrasing.
         order = np.lexsort((-scores, row_part))
-        top = order[np.arange(rows) - (np.cumsum(sizes) - sizes)[row_part[order]] < _RERANK]
-        top_part = row_part[top]
-        chosen = best_phrasing[top].tolist()
-        top_sizes = np.minimum(sizes, _RERANK).tolist()
-        chosen_content = self._content_texts(best_phrasing[top])
+        top_sizes = [min(size, _RERANK) for size in part_rows]
+        top = np.concatenate(
+            [
+                order[first : first + size]
+                for first, size in zip(
+                    itertools.accumulate(part_rows, initial=0), top_sizes, strict=False
+                )
+            ]
+        )
+        picked = best[top].tolist()
+        entry_list = row_entry[top].tolist()
+        chosen = [
+            phrasings.item(index) if index >= 0 else self._entry_first.item(entry)
+            for index, entry in zip(picked, entry_list, strict=True)
+        ]
+        firsts = list(itertools.accumulate(top_sizes, initial=0))
         similarity = np.concatenate(
             [
                 process.cdist(
-                    [content(query.normalized)],
-                    chosen_content[start : start + size],
+                    [query.content],
+                    list(map(self._content_text, chosen[first : first + size])),
                     scorer=fuzz.ratio,
                     dtype=np.float32,
                 )[0]
-                for query, start, size in zip(
-                    part_queries,
-                    itertools.accumulate(top_sizes[:-1], initial=0),
-                    top_sizes,
-                    strict=True,
-                )
-                if size
+                for query, first, size in zip(part_queries, firsts, top_sizes, strict=False)
             ]
         )
-        final = 100.0 * _TOKEN_SHARE * scores[top] + (1 - _TOKEN_SHARE) * similarity
-        ranked = np.lexsort((-final, top_part))
-        top_first = np.cumsum(top_sizes) - top_sizes
-        ranked = ranked[np.arange(top.size) - top_first[top_part[ranked]] < limit]
-        entry_list = row_entry[top].tolist()
-        final_list = final.tolist()
-        coverage_list = best_coverage[top].tolist()
-        precision_list = best_precision[top].tolist()
-        for i, part in zip(ranked.tolist(), top_part[ranked].tolist(), strict=True):
-            results[live[part]].append(
-                _Hit(
-                    entry_list[i],
-                    round(final_list[i], 1),
-                    chosen[i],
-                    coverage_list[i],
-                    precision_list[i],
-                    part_queries[part],
-                )
-            )
+        final = (100.0 * _TOKEN_SHARE * scores[top] + (1 - _TOKEN_SHARE) * similarity).tolist()
+        for part, first, size in zip(live, firsts, top_sizes, strict=False):
+            # Best first, ties in score order (sorted is stable).
+            for i in sorted(range(first, first + size), key=lambda i: -final[i])[:limit]:
+                index = picked[i]
+                if index < 0:  # no phrasing shares a word
+                    hit = _Hit(entry_list[i], round(final[i], 1), chosen[i], 0.0, 0.0, 0.0)
+                else:
+                    at = group.item(index)
+                    hit = _Hit(
+                        entry_list[i],
+                        round(final[i], 1),
+                        chosen[i],
+                        coverage.item(index),
+                        precision.item(index),
+                        topicality.item(at)
+                        if topical_words.item(at) < 8
+                        else float(pair_topical[(slot == at).nonzero()[0]].sum()),
+                    )
+                results[part].append(hit)
         return results
 
     def _occurrences(
         self,
-        word_ids: npt.NDArray[np.int64],
-        columns: list[npt.NDArray[np.int64]],
-        row_part: npt.NDArray[np.int64],
-        row_entry: npt.NDArray[np.int64],
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        """Every occurrence of a part's words in the phrasings of its rows' entries.
+        pair_tokens: npt.NDArray[np.int64],
+        pair_bin: npt.NDArray[np.int64],
+        pair_sizes: list[int],
+        bins: npt.NDArray[np.int64],
+        part_rows: list[int],
+        *,
+        complete: bool,
+    ) -> tuple[
+        npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.int64], npt.NDArray[np.integer]
+    ]:
+        """Every occurrence of a pair's word in the phrasings of its part's rows' entries.
 
-        Returns each occurrence's phrasing, row, and (part, word) pair: an index into the
-        parts' columns, concatenated. Ordered by row, then phrasing, then the phrasing's own
-        word order. Found by filtering the words' whole postings while they are short (small
+        Returns each occurrence's row, phrasing, pair, and the word's rank in the phrasing,
+        pair by pair. Found by filtering the words' whole postings while they are short (small
         bases), else by searching each word's postings between the bounds of the entries'
         phrasings (postings are by phrasing, and an entry's phrasings are numbered in a row).
+        When the rows are `complete` (every entry sharing a word with its part), nothing is
+        filtered out: a phrasing's words are in its entry's text.
         """
         postings = self._word_phrasings
-        parts, entries = len(columns), len(self._entry_ids)
-        column = np.concatenate(columns) if parts > 1 else columns[0]
-        lengths = postings.lengths(word_ids)[column]
-        sizes = np.bincount(row_part, minlength=parts).tolist()
-        searched = 2 * sum(size * c.size for size, c in zip(sizes, columns, strict=True))
-        if int(lengths.sum()) <= _FILTER_RATIO * searched:
-            index = _ranges(postings.starts(word_ids)[column], lengths)
-            row_of = np.full(parts * entries, -1, dtype=np.int64)
-            row_of[row_part * entries + row_entry] = np.arange(row_entry.size)
-            pair_part = np.repeat(np.arange(0, parts * entries, entries), [c.size for c in columns])
-            row = row_of[
-                np.repeat(pair_part, lengths) + self._phrasing_entry[postings.items(index)]
-            ]
-            keep = np.flatnonzero(row >= 0)
-            index, row = index[keep], row[keep]
-            pair = np.repeat(np.arange(column.size), lengths)[keep]
+        entries = len(self._entry_ids)
+        starts, lengths, counts = postings.runs(pair_tokens)
+        searched = 2 * sum(rows * words for rows, words in zip(part_rows, pair_sizes, strict=True))
+        if sum(lengths) <= _FILTER_RATIO * searched:
+            phrasing = postings.items_of(starts, lengths)
+            rank = postings.ranks_of(starts, lengths)
+            row_of = np.full(len(pair_sizes) * entries, -1)
+            row_of[bins] = np.arange(bins.size)
+            row = row_of[pair_bin.repeat(counts) + self._phrasing_entry[phrasing]]
+            pair = np.arange(pair_tokens.size).repeat(counts)
+            if not complete:
+                keep = (row >= 0).nonzero()[0]
+                phrasing, rank, row, pair = phrasing[keep], rank[keep], row[keep], pair[keep]
         else:
             found_index, found_row, found_pair = [], [], []
             first_row = first_pair = 0
-            for part_column, size in zip(columns, sizes, strict=True):
+            row_entry = bins % entries
+            for size, words in zip(part_rows, pair_sizes, strict=True):
                 bounds = self._entry_phrasing_bounds[row_entry[first_row : first_row + size]]
-                found = postings.search(word_ids[part_column], bounds.ravel())
+                found = postings.search(
+                    pair_tokens[first_pair : first_pair + words], bounds.ravel()
+                )
                 low = found[:, 0::2].ravel()
                 counts = found[:, 1::2].ravel() - low
                 pairs = np.flatnonzero(counts)
@@ -555,92 +564,101 @@ class Matcher:
                 found_row.append(entry + first_row)
                 found_pair.append(word + first_pair)
                 first_row += size
-                first_pair += part_column.size
+                first_pair += words
             index = np.concatenate(found_index)
+            phrasing, rank = postings.items(index), postings.ranks(index)
             row, pair = np.concatenate(found_row), np.concatenate(found_pair)
-        phrasing = postings.items(index).astype(np.int64)
-        order = np.argsort(
-            (row * self._phrasing_entry.size + phrasing) * postings.rank_limit
-            + postings.ranks(index),
-            kind="stable",
-        )
-        return phrasing[order], row[order], pair[order]
+        return row, phrasing, pair, rank
 
     def _first_stage(
-        self, queries: list[_Query]
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        self,
+        pair_tokens: npt.NDArray[np.int64],
+        pair_bin: npt.NDArray[np.int64],
+        pair_weights: npt.NDArray[np.float64],
+        parts: int,
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], bool]:
         """Stage 1: each part's entries by how much of it their whole text covers.
 
-        Cheap, one posting per entry and word; a part keeps its best few hundred. Returns
-        rows (part, entry, shared weight), by part, entries ascending.
+        Cheap, one posting per entry and word, counted for every part at once in one bin per
+        part and entry; a part keeps its best few hundred. Returns rows as their bins (part x
+        entries + entry: by part, entries ascending), the weight each shares, and whether
+        they are complete: every entry that shares a word with a part is a row of it.
         """
-        found_entries, found_sums = [], []
-        for query in queries:
-            hits, lengths = self._entry_postings.hits(query.token_ids)
-            sums = np.asarray(
-                np.bincount(
-                    hits,
-                    np.repeat(query.token_weights, lengths),
-                    minlength=len(self._entry_ids),
-                ),
-                np.float64,
-            )
-            found_entries.append(np.flatnonzero(sums))  # weights are positive: hits sum to > 0
-            found_sums.append(sums[found_entries[-1]])
-        row_entry = np.concatenate(found_entries)
-        row_shared = np.concatenate(found_sums)
-        sizes = [entries.size for entries in found_entries]
-        row_part = np.repeat(np.arange(len(queries)), sizes)
+        entries = len(self._entry_ids)
+        starts, lengths, counts = self._entry_postings.runs(pair_tokens)
+        sums = np.bincount(
+            self._entry_postings.items_of(starts, lengths) + pair_bin.repeat(counts),
+            pair_weights.repeat(counts),
+            parts * entries,
+        )
+        bins = sums.nonzero()[0]  # weights are positive: hits sum to > 0
+        shared = cast("npt.NDArray[np.float64]", sums[bins])
+        if bins.size <= _FIRST_STAGE:
+            return bins, shared, True
+        sizes = np.bincount(bins // entries, minlength=parts).tolist()
         if max(sizes) <= _FIRST_STAGE:
-            return row_part, row_entry, row_shared
+            return bins, shared, True
         keep = []
         for start, size in zip(itertools.accumulate(sizes, initial=0), sizes, strict=False):
             if size > _FIRST_STAGE:
-                best = np.argpartition(-row_shared[start : start + size], _FIRST_STAGE - 1)
+                best = np.argpartition(-shared[start : start + size], _FIRST_STAGE - 1)
                 keep.append(start + np.sort(best[:_FIRST_STAGE]))
             else:
                 keep.append(np.arange(start, start + size))
         kept = np.concatenate(keep)
-        return row_part[kept], row_entry[kept], row_shared[kept]
-
-    def _evidence(self, query: _Query, phrasing: int) -> float:
-        """Sum of the topicality of the query's tokens the phrasing shares, in query order.
-
-        Fewer than 8 numbers are added one after another, as numpy's sum does (more: numpy).
-        """
-        present = set(self._phrasing_tokens.tokens(phrasing).tolist())
-        shared = [token for token in query.token_ids.tolist() if token in present]
-        if len(shared) >= 8:
-            return round(float(self._topical[shared].sum()), 3)
-        topical = self._topical
-        return round(sum((float(topical[token]) for token in shared), 0.0), 3)
+        return bins[kept], shared[kept], False
 
     def _query(self, text: str) -> _Query:
-        normalized = normalize(text)
+        words = content(normalize(text))
         weights: dict[int, float] = {}
         plain: dict[int, float] = {}
+        topical: dict[int, float] = {}
         total = 0.0
-        for word in dict.fromkeys(normalized.split()):
-            if word in STOPWORDS:
-                continue
-            token_id, similarity = self._correct(word)
-            if token_id == _STOPWORD:
-                continue
-            if token_id < 0:
-                total += self._idf_max * _rarity(word)
-                continue
-            weight = float(self._weights[token_id])
+        for word in dict.fromkeys(words.split()):
+            token_id, weight, token_weight, phrasing_weight, topicality = self._word(word)
             total += weight
-            weights[token_id] = max(weights.get(token_id, 0.0), weight * similarity)
-            plain[token_id] = max(plain.get(token_id, 0.0), self._idf[token_id] * similarity)
+            if token_id < 0:
+                continue
+            known = weights.get(token_id)
+            if known is None:
+                weights[token_id] = token_weight
+                plain[token_id] = phrasing_weight
+                topical[token_id] = topicality
+                continue
+            # Two words of one token (a word and its typo): each weight is the higher one.
+            if token_weight > known:
+                weights[token_id] = token_weight
+            if phrasing_weight > plain[token_id]:
+                plain[token_id] = phrasing_weight
         return _Query(
-            normalized=normalized,
-            token_ids=np.fromiter(weights, dtype=np.int64, count=len(weights)),
-            token_weights=np.fromiter(weights.values(), dtype=np.float64, count=len(weights)),
-            phrasing_weights=np.fromiter(
-                (plain[t] for t in weights), dtype=np.float64, count=len(weights)
-            ),
+            content=words,
+            token_ids=tuple(weights),
+            token_weights=tuple(weights.values()),
+            phrasing_weights=tuple(plain.values()),
+            topical=tuple(topical.values()),
             total_weight=total,
+        )
+
+    def _word_uncached(self, word: str) -> tuple[int, float, float, float, float]:
+        """Look up a question word: token, weight in the question's total, weights, topicality.
+
+        The weights are the token's for the question's side and the phrasing's side, both
+        times the typo similarity. All of it is fixed by the index, so it is worked out once
+        per word (`_word` caches it), not once per question. A misspelt stop word weighs
+        nothing; an unknown word (token -1) only counts against the question's coverage.
+        """
+        token_id, similarity = self._correct_uncached(word)
+        if token_id == _STOPWORD:
+            return token_id, 0.0, 0.0, 0.0, 0.0
+        if token_id < 0:
+            return token_id, self._idf_max * _rarity(word), 0.0, 0.0, 0.0
+        weight = float(self._weights[token_id])
+        return (
+            token_id,
+            weight,
+            weight * similarity,
+            float(self._idf[token_id] * similarity),
+            float(self._topical[token_id]),
         )
 
     def _correct_uncached(self, word: str) -> tuple[int, float]:
@@ -837,21 +855,10 @@ class _Forward:
             sums[item] = table[self._tokens[self._start[item] : self._start[item + 1]]].sum()
         return sums
 
-    def tokens(self, item: int) -> npt.NDArray[np.integer]:
+    def tokens(self, item: int) -> list[int]:
         """One item's tokens."""
-        return self._tokens[self._start[item] : self._start[item + 1]]
-
-    def sum(
-        self, items: npt.NDArray[np.int64], *weights: npt.NDArray[np.float64]
-    ) -> list[npt.NDArray[np.float64]]:
-        """For each item, the sum of each weight table over its tokens."""
-        lengths = self._start[items + 1] - self._start[items]
-        tokens = self._tokens[_ranges(self._start[items], lengths)]
-        owner = np.repeat(np.arange(items.size), lengths)
-        return [
-            np.bincount(owner, weights=table[tokens], minlength=items.size).astype(np.float64)
-            for table in weights
-        ]
+        start, end = self._start[item : item + 2].tolist()
+        return self._tokens[start:end].tolist()  # type: ignore[no-any-return]
 
 
 class _Postings:
@@ -873,14 +880,11 @@ class _Postings:
         temporary array is as large as the postings.
         """
         tokens = np.asarray(item_tokens)  # any integer type: not copied
-        self._size = item_start.size - 1
-        self._start = np.concatenate(([0], np.cumsum(_count(tokens, size=vocabulary_size))))
+        start = np.concatenate(([0], np.cumsum(_count(tokens, size=vocabulary_size))))
         self._items = np.empty(tokens.size, dtype=np.int32)
-        self.rank_limit = max(int(np.diff(item_start).max(initial=0)), 1)
-        self._ranks = np.zeros(
-            tokens.size if ranks else 0, dtype=np.min_scalar_type(self.rank_limit)
-        )
-        free = self._start[:-1].copy()  # where each token's next posting goes
+        rank_limit = max(int(np.diff(item_start).max(initial=0)), 1)
+        self._ranks = np.zeros(tokens.size if ranks else 0, dtype=np.min_scalar_type(rank_limit))
+        free = start[:-1].copy()  # where each token's next posting goes
         for first, last in _blocks(item_start):
             low, high = int(item_start[first]), int(item_start[last])
             block = tokens[low:high]
@@ -896,6 +900,8 @@ class _Postings:
             if ranks:  # an item's tokens are numbered in a row: rank = position - item's first
                 self._ranks[place] = order + low - item_start[owners[order]]
             free += np.bincount(block, minlength=vocabulary_size)
+        # Each token's run of postings: where it starts, and its length.
+        self._runs = np.column_stack((start[:-1], np.diff(start))).astype(np.int64)
 
     def items(self, postings: npt.NDArray[np.int64]) -> npt.NDArray[np.int32]:
         """Return the items at these indices of the postings (every token's, concatenated)."""
@@ -905,52 +911,37 @@ class _Postings:
         """Return the token's rank in its item at these indices of the postings (`ranks`)."""
         return self._ranks[postings]
 
-    def starts(self, token_ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-        """Return where each token's items start in the postings."""
-        return self._start[token_ids]
-
-    def lengths(self, token_ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-        """Return how many items each token has."""
-        return self._start[token_ids + 1] - self._start[token_ids]
-
-    def hits(
+    def runs(
         self, token_ids: npt.NDArray[np.int64]
-    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
-        """Return the tokens' items, concatenated token after token, and each one's count."""
-        starts = self._start[token_ids]
-        lengths = self._start[token_ids + 1] - starts
-        hits = np.concatenate(
-            [self._items[s : s + n] for s, n in zip(starts.tolist(), lengths.tolist(), strict=True)]
-        )
-        return hits, lengths
+    ) -> tuple[list[int], list[int], npt.NDArray[np.int64]]:
+        """Return where each token's items start in the postings, and how many it has.
+
+        The counts come twice: as a list, and as an array (to repeat a value per posting).
+        """
+        runs = self._runs[token_ids]
+        starts, lengths = runs.T.tolist()
+        return starts, lengths, runs[:, 1]
+
+    def items_of(self, starts: list[int], lengths: list[int]) -> npt.NDArray[np.int32]:
+        """Return the items of these runs of the postings, concatenated."""
+        items = self._items
+        return np.concatenate([items[s : s + n] for s, n in zip(starts, lengths, strict=True)])
+
+    def ranks_of(self, starts: list[int], lengths: list[int]) -> npt.NDArray[np.integer]:
+        """Return the ranks (`ranks`) of these runs of the postings, concatenated."""
+        ranks = self._ranks
+        return np.concatenate([ranks[s : s + n] for s, n in zip(starts, lengths, strict=True)])
 
     def search(
         self, token_ids: npt.NDArray[np.int64], bounds: npt.NDArray[np.int64]
     ) -> npt.NDArray[np.int64]:
         """Return where each of `bounds` (ascending) falls in each token's items: [token, bound]."""
-        starts = self._start[token_ids].tolist()
-        ends = self._start[token_ids + 1].tolist()
         bounds = bounds.astype(self._items.dtype)  # as the items: no conversion per search
-        found = np.empty((len(starts), bounds.size), dtype=np.int64)
-        for row, (start, end) in enumerate(zip(starts, ends, strict=True)):
-            np.add(self._items[start:end].searchsorted(bounds), start, out=found[row])
+        found = np.empty((token_ids.size, bounds.size), dtype=np.int64)
+        for row, (start, length) in enumerate(self._runs[token_ids].tolist()):
+            items = self._items[start : start + length]
+            np.add(items.searchsorted(bounds), start, out=found[row])
         return found
-
-    def accumulate(
-        self, token_ids: npt.NDArray[np.int64], *weights: npt.NDArray[np.float64]
-    ) -> tuple[npt.NDArray[np.int64], list[npt.NDArray[np.float64]]]:
-        """Return the items sharing a token with the query, and their summed token weights."""
-        hits, lengths = self.hits(token_ids)
-        if not hits.size:
-            return np.zeros(0, dtype=np.int64), [np.zeros(0) for _ in weights]
-        # Counting over every item is linear, and beats sorting the hits at any size here.
-        items = np.flatnonzero(np.bincount(hits, minlength=self._size))
-        return items, [
-            np.bincount(hits, weights=np.repeat(w, lengths), minlength=self._size)[items].astype(
-                np.float64
-            )
-            for w in weights
-        ]
 
 
 def _overlap_score(

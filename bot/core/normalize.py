@@ -6,6 +6,7 @@ base and a question typed in chat are always processed the same way.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -200,7 +201,7 @@ def tokens(normalized: str) -> list[str]:
 
 def content(normalized: str) -> str:
     """Keep only the content words of normalised text, unstemmed, for character similarity."""
-    return " ".join(word for word in normalized.split() if word not in STOPWORDS)
+    return " ".join(itertools.filterfalse(STOPWORDS.__contains__, normalized.split()))
 
 
 def sentences(text: str) -> list[str]:

@@ -27,7 +27,14 @@ _OWN_THINGS = (
 
 
 def _any(*patterns: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
+    r"""Compile alternatives that each start at a word, to search in `" " + normalized`.
+
+    Every alternative starts with `\b` before a word character, and normalised text is words
+    joined by single spaces: a match starts right after a space of `" " + normalized`.
+    Anchored on that space, the regex engine tries the alternatives at spaces only, not at
+    every character, about twice as fast (tests/core/test_triage.py checks the two agree).
+    """
+    return re.compile(" (?:" + "|".join(f"(?:{p})" for p in patterns) + ")")
 
 
 # Someone of the writer's own, or the writer, as the subject of the message. Chat often drops
@@ -118,6 +125,14 @@ _THANKS = _any(
     r"\b(?:so |very |really )?helpful\b|\b(?:good|great|nice|best|cool) bot\b|\byou rock\b",
 )
 
+_SIGNALS = (
+    ("advice", _ADVICE),
+    ("personal", _PERSONAL),
+    ("situation", _SITUATION),
+    ("immigration", _IMMIGRATION),
+    ("thanks", _THANKS),
+)
+
 _QUESTION_START = re.compile(
     r"^(?:what|wat|wht|whats|who|whos|when|where|why|how|hw|which|is|are|am|does|do|did|can"
     r"|could|will|would|should|shall|has|have|had|was|were|may|might|must|any|anyone|anybody"
@@ -141,18 +156,8 @@ class Triage:
 
 def triage(text: str) -> Triage:
     """Decide whether `text` is a personal legal question for the contact page."""
-    normalized = normalize(text)
-    signals = tuple(
-        name
-        for name, pattern in (
-            ("advice", _ADVICE),
-            ("personal", _PERSONAL),
-            ("situation", _SITUATION),
-            ("immigration", _IMMIGRATION),
-            ("thanks", _THANKS),
-        )
-        if pattern.search(normalized)
-    )
+    spaced = " " + normalize(text)  # the patterns' anchor (see _any)
+    signals = tuple(name for name, pattern in _SIGNALS if pattern.search(spaced))
     # Asking for advice on one's own case, or describing one's own case (even without a
     # question: people post their situation hoping for help).
     advice = "advice" in signals and "immigration" in signals

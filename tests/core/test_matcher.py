@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from bot.core import matcher as matcher_module
@@ -101,8 +100,47 @@ def test_the_compact_index_gives_back_each_phrasing_and_its_content_words() -> N
     index = matcher(1)
     entries = list(shipped().entries.values())
     phrasings = [(e, p) for e, entry in enumerate(entries) for p in entry.phrasings]
-    numbers = np.arange(len(phrasings))
-    assert index._content_texts(numbers) == [content(normalize(p)) for _, p in phrasings]
+    assert [index._content_text(i) for i in range(len(phrasings))] == [
+        content(normalize(p)) for _, p in phrasings
+    ]
     assert [index._phrasing(e, i) for i, (e, _) in enumerate(phrasings)] == [
         p for _, p in phrasings
     ]
+
+
+def test_parts_with_the_same_content_words_are_one_query() -> None:
+    """search() scores such parts once: they have the same hits, so the merge is the same."""
+    index = matcher(1)
+    text = (
+        "hi everyone! what is the new DHS guidance on same-sex couples? thanks so much to all "
+        "of you"
+    )
+    whole, question = (index._query(part) for part in parts(text))
+    assert whole.content == question.content
+    together = index._search_parts([whole, question], limit=5)
+    assert together[0]
+    assert [hit[:5] for hit in together[0]] == [hit[:5] for hit in together[1]]
+    assert index.search(text) == index.search("what is the new DHS guidance on same-sex couples?")
+
+
+def reference_evidence(index: Matcher, query: matcher_module._Query, phrasing: int) -> float:
+    """Match.evidence as defined: the topicality of the query's tokens the phrasing has, in
+    the query's order, summed one after another below 8 and by numpy's sum from 8 on."""
+    present = set(index._phrasing_tokens.tokens(phrasing))
+    shared = [token for token in query.token_ids if token in present]
+    if len(shared) >= 8:
+        return float(index._topical[shared].sum())
+    return sum((float(index._topical[token]) for token in shared), 0.0)
+
+
+@pytest.mark.parametrize("copies", [1, 7])
+def test_evidence_is_the_shared_words_topicality(copies: int) -> None:
+    index = matcher(copies)
+    every = [p for entry in index._entries for p in entry.phrasings]
+    long_phrasings = [p for p in every if len(index._query(p).token_ids) >= 8]
+    assert long_phrasings  # their own words: 8 or more shared, summed as numpy sums
+    for text in [*MESSAGES, *long_phrasings, " ".join(long_phrasings)]:
+        queries = [index._query(part) for part in parts(text)]
+        for query, hits in zip(queries, index._search_parts(queries, limit=24), strict=True):
+            for hit in hits:
+                assert hit.evidence == reference_evidence(index, query, hit.phrasing)

@@ -1,0 +1,80 @@
+"""Triage's patterns are searched after a space (bot/core/triage.py, _any): same verdicts."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from re import _constants as sre  # the regex parser's own view, for the proof
+from re import _parser as sre_parse
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.core.normalize import normalize, sentences
+from bot.core.triage import _SIGNALS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def plain(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """The pattern as written: without the leading space and group _any adds."""
+    assert pattern.pattern.startswith(" (?:")
+    assert pattern.pattern.endswith(")")
+    return re.compile(pattern.pattern[len(" (?:") : -1])
+
+
+def starts_with_a_word_character(items: list[tuple[Any, Any]]) -> bool:
+    """Whether whatever the parsed items match starts with a word character (no proof: False)."""
+    if not items:
+        return False
+    op, value = items[0]
+    if op is sre.LITERAL:
+        return chr(value).isalnum()
+    if op is sre.BRANCH:
+        return all(starts_with_a_word_character(list(branch)) for branch in value[1])
+    if op is sre.SUBPATTERN:
+        return starts_with_a_word_character([*value[3], *items[1:]])
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+        least, _, repeated = value
+        once = starts_with_a_word_character([*repeated, *items[1:]])
+        return once and (least > 0 or starts_with_a_word_character(items[1:]))
+    return False
+
+
+@pytest.mark.parametrize(("name", "pattern"), _SIGNALS)
+def test_every_alternative_starts_at_a_word(name: str, pattern: re.Pattern[str]) -> None:
+    """What makes the anchor exact: a match can only start at a word's first character.
+
+    The parser moves a `\\b` that begins every alternative out in front: it must be there,
+    followed by alternatives that all start with a letter or digit.
+    """
+    parsed = list(sre_parse.parse(plain(pattern).pattern))
+    assert parsed[0] == (sre.AT, sre.AT_BOUNDARY), name
+    assert starts_with_a_word_character(parsed[1:]), name
+
+
+def texts() -> list[str]:
+    """Evaluation questions, their sentences, and the same run together as one message."""
+    items = yaml.safe_load((ROOT / "evaluation" / "questions.yaml").read_text("utf-8"))["items"]
+    questions = [str(item["q"]) for item in items]
+    return [
+        *questions,
+        *(part for question in questions for part in sentences(question)),
+        " ".join(questions),
+        "my partner's visa expired and we were married in court, what should I do? thanks!",
+    ]
+
+
+@pytest.mark.parametrize(("name", "pattern"), _SIGNALS)
+def test_anchored_patterns_find_what_the_plain_ones_find(
+    name: str, pattern: re.Pattern[str]
+) -> None:
+    unanchored = plain(pattern)
+    found = 0
+    for text in texts():
+        normalized = normalize(text)
+        expected, anchored = unanchored.search(normalized), pattern.search(" " + normalized)
+        assert (anchored and anchored.start()) == (expected and expected.start()), (name, text)
+        found += expected is not None
+    assert found, name
