@@ -241,8 +241,8 @@ class Matcher:
         self._word = lru_cache(maxsize=8192)(self._word_uncached)
         # Entries keep their phrasings packed, and the index their content words as numbers:
         # the texts of those that come up often are kept.
-        self._entry_phrasings_cached = lru_cache(maxsize=4096)(self._unpacked_phrasings)
-        self._content_text = lru_cache(maxsize=16384)(self._content_text_uncached)
+        self._entry_phrasings_cached = lru_cache(maxsize=2048)(self._unpacked_phrasings)
+        self._content_text = lru_cache(maxsize=32768)(self._content_text_uncached)
 
     def _unpacked_phrasings(self, entry: int) -> tuple[str, ...]:
         return self._entries[entry].phrasings
