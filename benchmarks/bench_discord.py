@@ -1370,6 +1370,11 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "--profile-questions", type=int, default=1000, help="questions per profiled run"
     )
     parser.add_argument(
+        "--profile-dir",
+        type=Path,
+        help="also save each profiled run's raw cProfile stats here (profile-KIND.pstats)",
+    )
+    parser.add_argument(
         "--same-process",
         action="store_true",
         help="run the fake and the bot on one event loop in one process (the first version of "
@@ -1534,6 +1539,9 @@ async def measure(args: argparse.Namespace) -> int:
             profiler = cProfile.Profile()
             result = await runner(kind, profiled, Path(scratch) / f"profile-{kind}", profiler)
             profiles[kind] = (result, pstats.Stats(profiler))
+            if args.profile_dir is not None:
+                args.profile_dir.mkdir(parents=True, exist_ok=True)
+                profiler.dump_stats(args.profile_dir / f"profile-{kind}.pstats")
         if profiles:
             print_profile(profiles, mode)
         if "do-nothing" in profiles:

@@ -236,7 +236,7 @@ class FamilyTies(commands.Bot):
             decision.entry_id,
             decision.score,
         )
-        self.metrics.decisions.labels(kind=decision.kind.value, mode=mode.value).inc()
+        self.metrics.count_decision(decision.kind.value, mode.value)
         await self.db.record_event(decision.kind.value, mode.value, decision.entry_id)
         if mode is Mode.ASK and decision.kind in {Kind.NONE, Kind.SUGGEST}:
             await self.db.record_unanswered(text)

@@ -21,6 +21,7 @@ class Metrics:
             ["kind", "mode"],
             registry=self.registry,
         )
+        self._decided: dict[tuple[str, str], Counter] = {}
         self.errors = Counter(
             "familyties_errors",
             "Errors while handling a command or message",
@@ -43,6 +44,13 @@ class Metrics:
             ["result"],
             registry=self.registry,
         )
+
+    def count_decision(self, kind: str, mode: str) -> None:
+        """Count one decision; the labelled counters are looked up once, not per question."""
+        child = self._decided.get((kind, mode))
+        if child is None:
+            child = self._decided[kind, mode] = self.decisions.labels(kind=kind, mode=mode)
+        child.inc()
 
     def render(self) -> bytes:
         """Render every metric in the Prometheus text format."""
