@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import time
 from collections import OrderedDict
 from typing import Any
@@ -119,11 +120,13 @@ class Answers(commands.Cog):
         embed and buttons back (about a tenth of the bot's CPU per answer under load), and
         files the buttons under the new message's id, one entry per answer for the life of the
         process. The bot never reads the reply back, and its buttons are dynamic items,
-        dispatched by custom id (`add_dynamic_items`). The request itself, its rate limits
-        and retries, are discord.py's, exactly as `send` makes them.
+        dispatched by custom id (`add_dynamic_items`). The request itself is made as `send`
+        makes it: a random nonce that Discord enforces (a retried request never posts twice),
+        discord.py's rate limiting and retries.
         """
         with handle_message_parameters(
             **rendered.kwargs(),
+            nonce=secrets.randbits(64),
             message_reference=target.to_message_reference_dict(),
             mention_author=False,
             previous_allowed_mentions=self.bot.allowed_mentions,

@@ -231,6 +231,16 @@ async def test_rate_limited_reply_is_retried_and_delivered_once(env: Env) -> Non
     assert len(limited) == 1
     await env.settle()
     assert len(env.replies_to(question)) == 1
+    # The retry is the same request: one nonce that Discord enforces, so even a retry whose
+    # first attempt did get through posts nothing twice.
+    sent = env.fake.requests_matching(
+        "POST",
+        MESSAGES,
+        lambda request: str(request.json["message_reference"]["message_id"]) == question["id"],
+    )
+    assert len(sent) == 2
+    assert len({request.json["nonce"] for request in sent}) == 1
+    assert all(request.json["enforce_nonce"] is True for request in sent)
 
 
 @pytest.mark.parametrize(
