@@ -426,7 +426,7 @@ class Matcher:
         # order (occurrences come pair by pair); 8 or more pairwise, as numpy's sum does.
         pair_topical = np.array([t for q in part_queries for t in q.topical])[pair]
         topicality = np.bincount(slot, pair_topical, slots)
-        topical_words = np.bincount(slot, minlength=slots)
+        topical_words = np.bincount(slot, minlength=slots)  # also: does the slot share a word
         by_rank = rank.argsort(kind="stable")  # small integers: a radix sort
         slot_by_rank, pair = slot[by_rank], pair[by_rank]
         shared = np.bincount(slot_by_rank, pair_weights[pair], slots)
@@ -435,7 +435,7 @@ class Matcher:
             np.array([w for q in part_queries for w in q.phrasing_weights])[pair],
             slots,
         )
-        group = shared.nonzero()[0]  # weights are positive
+        group = (topical_words > 0).nonzero()[0]
         owners = np.arange(rows).repeat(row_phrasings)[group]
         phrasings = group - slot_shift[owners]
         coverage = shared[group] / row_total[owners]
@@ -462,13 +462,12 @@ class Matcher:
         # then the character-level re-rank of their best phrasings (one rapidfuzz call a
         # part: one query against many is its fastest form). A row whose phrasings share no
         # word is re-ranked on its entry's first phrasing.
-        order = np.lexsort((-scores, row_part))
         top_sizes = [min(size, _RERANK) for size in part_rows]
         top = np.concatenate(
             [
-                order[first : first + size]
-                for first, size in zip(
-                    itertools.accumulate(part_rows, initial=0), top_sizes, strict=False
+                first + (-scores[first : first + size]).argsort(kind="stable")[:top_size]
+                for first, size, top_size in zip(
+                    itertools.accumulate(part_rows, initial=0), part_rows, top_sizes, strict=False
                 )
             ]
         )
@@ -492,8 +491,10 @@ class Matcher:
         )
         final = (100.0 * _TOKEN_SHARE * scores[top] + (1 - _TOKEN_SHARE) * similarity).tolist()
         for part, first, size in zip(live, firsts, top_sizes, strict=False):
-            # Best first, ties in score order (sorted is stable).
-            for i in sorted(range(first, first + size), key=lambda i: -final[i])[:limit]:
+            # Best first, ties in score order (sorted is stable, reversed too).
+            for i in sorted(range(first, first + size), key=final.__getitem__, reverse=True)[
+                :limit
+            ]:
                 index = picked[i]
                 if index < 0:  # no phrasing shares a word
                     hit = _Hit(entry_list[i], round(final[i], 1), chosen[i], 0.0, 0.0, 0.0)
@@ -545,7 +546,7 @@ class Matcher:
             row = row_of[pair_bin.repeat(counts) + self._phrasing_entry[phrasing]]
             pair = np.arange(pair_tokens.size).repeat(counts)
             if not complete:
-                keep = (row >= 0).nonzero()[0]
+                keep = row >= 0
                 phrasing, rank, row, pair = phrasing[keep], rank[keep], row[keep], pair[keep]
         else:
             found_index, found_row, found_pair = [], [], []
@@ -591,7 +592,7 @@ class Matcher:
             pair_weights.repeat(counts),
             parts * entries,
         )
-        bins = sums.nonzero()[0]  # weights are positive: hits sum to > 0
+        bins = (sums > 0).nonzero()[0]  # weights are positive: hits sum to > 0
         shared = cast("npt.NDArray[np.float64]", sums[bins])
         if bins.size <= _FIRST_STAGE:
             return bins, shared, True
@@ -614,8 +615,9 @@ class Matcher:
         plain: dict[int, float] = {}
         topical: dict[int, float] = {}
         total = 0.0
-        for word in dict.fromkeys(words.split()):
-            token_id, weight, token_weight, phrasing_weight, topicality = self._word(word)
+        for token_id, weight, token_weight, phrasing_weight, topicality in map(
+            self._word, dict.fromkeys(words.split())
+        ):
             total += weight
             if token_id < 0:
                 continue

@@ -144,6 +144,7 @@ _LEAD_IN = re.compile(
     r"|question|q|wait|sorry|hmm|guys|yall|everyone|all|then|now|plus|oh|ah) )+"
 )
 _MAX_QUESTION_WORDS = 250
+_CLAUSE_END = re.compile(r"[.!,;\n]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,5 +175,5 @@ def looks_like_question(text: str) -> bool:
         return True
     return any(
         _QUESTION_START.match(_LEAD_IN.sub("", normalize(sentence)))
-        for sentence in re.split(r"[.!,;\n]+", text)
+        for sentence in _CLAUSE_END.split(text)
     )
