@@ -24,7 +24,7 @@ from rapidfuzz import fuzz, process
 from wordfreq import zipf_frequency
 
 from bot.core.models import KnowledgeBase, release_free_memory
-from bot.core.normalize import STOPWORDS, content, normalize, sentences, stem
+from bot.core.normalize import STOPWORDS, content_words, normalize, sentences, stem
 from bot.core.triage import looks_like_question
 
 __all__ = ["Match", "Matcher"]
@@ -500,15 +500,18 @@ class Matcher:
                     hit = _Hit(entry_list[i], round(final[i], 1), chosen[i], 0.0, 0.0, 0.0)
                 else:
                     at = group.item(index)
+                    evidence: float = (
+                        topicality.item(at)
+                        if topical_words.item(at) < 8
+                        else float(pair_topical[slot == at].sum())
+                    )
                     hit = _Hit(
                         entry_list[i],
                         round(final[i], 1),
                         chosen[i],
                         coverage.item(index),
                         precision.item(index),
-                        topicality.item(at)
-                        if topical_words.item(at) < 8
-                        else float(pair_topical[(slot == at).nonzero()[0]].sum()),
+                        evidence,
                     )
                 results[part].append(hit)
         return results
@@ -610,13 +613,13 @@ class Matcher:
         return bins[kept], shared[kept], False
 
     def _query(self, text: str) -> _Query:
-        words = content(normalize(text))
+        words = content_words(normalize(text))
         weights: dict[int, float] = {}
         plain: dict[int, float] = {}
         topical: dict[int, float] = {}
         total = 0.0
         for token_id, weight, token_weight, phrasing_weight, topicality in map(
-            self._word, dict.fromkeys(words.split())
+            self._word, dict.fromkeys(words)
         ):
             total += weight
             if token_id < 0:
@@ -633,7 +636,7 @@ class Matcher:
             if phrasing_weight > plain[token_id]:
                 plain[token_id] = phrasing_weight
         return _Query(
-            content=words,
+            content=" ".join(words),
             token_ids=tuple(weights),
             token_weights=tuple(weights.values()),
             phrasing_weights=tuple(plain.values()),
