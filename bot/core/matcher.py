@@ -394,12 +394,17 @@ class Matcher:
         part_queries = [queries[i] for i in live]
         parts, entries = len(live), len(self._entry_ids)
         # The parts' words as (part, word) pairs, each part's in its own order, with the
-        # first bin of its part (part x entries: every part has a bin per entry).
+        # first bin of its part (part x entries: every part has a bin per entry; None for
+        # one part, whose bins are its entries: most messages are one part).
         pair_sizes = [len(q.token_ids) for q in part_queries]
         pair_tokens = np.array([t for q in part_queries for t in q.token_ids], dtype=np.int64)
-        pair_bin = np.array(
-            [part * entries for part, size in enumerate(pair_sizes) for _ in range(size)],
-            dtype=np.int64,
+        pair_bin = (
+            np.array(
+                [part * entries for part, size in enumerate(pair_sizes) for _ in range(size)],
+                dtype=np.int64,
+            )
+            if parts > 1
+            else None
         )
         # Each pair's weights (question's side, phrasing's side) and topicality: one array.
         pair_weights, pair_idf, pair_topicality = np.array(
@@ -413,9 +418,14 @@ class Matcher:
         rows = bins.size
         if not rows:
             return results
-        row_part, row_entry = np.divmod(bins, entries)
-        part_rows = [rows] if parts == 1 else np.bincount(row_part, minlength=parts).tolist()
-        row_total = np.array([q.total_weight for q in part_queries])[row_part]
+        # Each row's entry, the rows of each part, and the weight of a row's part.
+        row_total: npt.NDArray[np.float64] | float
+        if parts == 1:
+            row_entry, part_rows, row_total = bins, [rows], part_queries[0].total_weight
+        else:
+            row_part, row_entry = np.divmod(bins, entries)
+            part_rows = np.bincount(row_part, minlength=parts).tolist()
+            row_total = np.array([q.total_weight for q in part_queries])[row_part]
 
         # Stage 2: the phrasings of those entries that share a word with their part, and the
         # weight they share. A row's phrasings are its slots, numbered in a row (as its
@@ -442,7 +452,9 @@ class Matcher:
         group = topical_words.nonzero()[0]
         owners = np.arange(rows).repeat(row_phrasings)[group]
         phrasings = group - slot_shift[owners]
-        coverage = shared[group] / row_total[owners]
+        coverage = shared[group] / (
+            row_total[owners] if isinstance(row_total, np.ndarray) else row_total
+        )
         precision = shared_idf[group] / self._phrasing_weight[phrasings]
         overlap = _overlap_score(coverage, precision)
 
@@ -526,7 +538,7 @@ class Matcher:
     def _occurrences(
         self,
         pair_tokens: npt.NDArray[np.int64],
-        pair_bin: npt.NDArray[np.int64],
+        pair_bin: npt.NDArray[np.int64] | None,
         pair_sizes: list[int],
         bins: npt.NDArray[np.int64],
         part_rows: list[int],
@@ -554,7 +566,8 @@ class Matcher:
             row_of = np.empty(len(pair_sizes) * entries, dtype=np.int64)
             row_of.fill(-1)
             row_of[bins] = np.arange(bins.size)
-            row = row_of[pair_bin.repeat(counts) + self._phrasing_entry[phrasing]]
+            in_bin = self._phrasing_entry[phrasing]
+            row = row_of[in_bin if pair_bin is None else in_bin + pair_bin.repeat(counts)]
             pair = np.arange(pair_tokens.size).repeat(counts)
             if not complete:
                 keep = row >= 0
@@ -585,7 +598,7 @@ class Matcher:
     def _first_stage(
         self,
         pair_tokens: npt.NDArray[np.int64],
-        pair_bin: npt.NDArray[np.int64],
+        pair_bin: npt.NDArray[np.int64] | None,
         pair_weights: npt.NDArray[np.float64],
         parts: int,
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], bool]:
@@ -598,8 +611,9 @@ class Matcher:
         """
         entries = len(self._entry_ids)
         starts, lengths, counts = self._entry_postings.runs(pair_tokens)
+        items = self._entry_postings.items_of(starts, lengths)
         sums = np.bincount(
-            self._entry_postings.items_of(starts, lengths) + pair_bin.repeat(counts),
+            items if pair_bin is None else items + pair_bin.repeat(counts),
             pair_weights.repeat(counts),
             parts * entries,
         )
