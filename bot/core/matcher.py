@@ -16,7 +16,7 @@ import math
 from array import array
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -480,7 +480,7 @@ class Matcher:
         # part: one query against many is its fastest form). A row whose phrasings share no
         # word is re-ranked on its entry's first phrasing.
         top_sizes = [min(size, _RERANK) for size in part_rows]
-        top = np.concatenate(
+        top = _joined(
             [
                 first + (-scores[first : first + size]).argsort(kind="stable")[:top_size]
                 for first, size, top_size in zip(
@@ -497,7 +497,7 @@ class Matcher:
         )
         picked, entry_list = top_best.tolist(), top_entry.tolist()
         firsts = list(itertools.accumulate(top_sizes, initial=0))
-        similarity = np.concatenate(
+        similarity = _joined(
             [
                 process.cdist(
                     [query.content],
@@ -800,6 +800,11 @@ def _top(scores: npt.NDArray[np.float64], count: int) -> npt.NDArray[np.int64]:
         candidates = np.arange(scores.size)
     ordered = candidates[np.lexsort((candidates, -scores[candidates]))]
     return ordered[:count].astype(np.int64)
+
+
+def _joined(arrays: list[npt.NDArray[Any]]) -> npt.NDArray[Any]:
+    """np.concatenate of fresh arrays, without a copy when there is one (one part: most)."""
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
 
 def _count(
