@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import snowballstemmer
 
-__all__ = ["STOPWORDS", "content", "normalize", "sentences", "stem", "tokens"]
+__all__ = ["STOPWORDS", "content", "content_words", "normalize", "sentences", "stem", "tokens"]
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
 
@@ -199,9 +199,14 @@ def tokens(normalized: str) -> list[str]:
     return [stem(word) for word in normalized.split() if word not in STOPWORDS]
 
 
+def content_words(normalized: str) -> list[str]:
+    """Return the content words of normalised text, unstemmed, in order: no stop words."""
+    return list(itertools.filterfalse(STOPWORDS.__contains__, normalized.split()))
+
+
 def content(normalized: str) -> str:
     """Keep only the content words of normalised text, unstemmed, for character similarity."""
-    return " ".join(itertools.filterfalse(STOPWORDS.__contains__, normalized.split()))
+    return " ".join(content_words(normalized))
 
 
 def sentences(text: str) -> list[str]:
