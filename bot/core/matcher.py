@@ -21,8 +21,8 @@ from typing import NamedTuple, cast
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
-from wordfreq import zipf_frequency
 
+from bot.core.english import zipf_frequency
 from bot.core.models import KnowledgeBase, release_free_memory
 from bot.core.normalize import STOPWORDS, content, normalize, sentences, stem
 from bot.core.triage import looks_like_question
@@ -235,6 +235,7 @@ class Matcher:
         del self._word_ids
         self._vocabulary_size = vocabulary_size
         self._caches()
+        release_free_memory()  # the last build's temporaries: questions start from the index
 
     def _caches(self) -> None:
         """Create the caches of query work (not pickled with the index)."""
@@ -718,7 +719,7 @@ _QUESTION_WORDS = frozenset(
 @lru_cache(maxsize=65536)
 def _zipf(word: str) -> float:
     """Look up a word's general-English frequency (Zipf scale), once per word."""
-    return float(zipf_frequency(word, "en"))
+    return zipf_frequency(word)
 
 
 def _rarity(word: str) -> float:
