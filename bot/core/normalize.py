@@ -153,7 +153,7 @@ def normalize(text: str) -> str:
         found = text.encode("ascii").translate(_ASCII_WORDS).split()
         if _LEXICON_ASCII.isdisjoint(found) or not _has_lexicon(found, _LEXICON_PAIRS_ASCII):
             return b" ".join(found).decode("ascii")
-        words = [word.decode("ascii") for word in found]
+        words = b" ".join(found).decode("ascii").split()  # one decode, not one per word
     else:
         words = _WORD.findall(text)
         if not _has_lexicon(words, _LEXICON_PAIRS):
@@ -171,6 +171,9 @@ def _has_lexicon(words: list[_W], pairs: Iterable[tuple[_W, _W]]) -> bool:
 
 def _replace_lexicon(words: list[str]) -> list[str]:
     """Replace lexicon words (and word pairs) left to right, as one regex pass would."""
+    present = set(words)
+    if not any(first in present and second in present for first, second in _LEXICON_PAIRS):
+        return list(map(_LEXICON.get, words, words))  # no pair: word by word, at C speed
     out: list[str] = []
     index = 0
     while index < len(words):
