@@ -734,15 +734,15 @@ _TYPO_STOPWORDS = tuple(sorted(word for word in STOPWORDS if len(word) >= _MIN_T
 
 def _respell(
     tokens: npt.ArrayLike, lengths: npt.ArrayLike, variants: dict[int, int], size: int
-) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
     """Replace misspelt tokens by their word's token in flat item lists (tokens, lengths).
 
     An item that held both spellings now holds its word twice: the later one is dropped.
-    The tokens are rewritten in place (the caller's to drop), block of items after block, and
-    the result is a view of them: no temporary array as large as the tokens.
+    The tokens and lengths are rewritten in place (the caller's to drop), block of items after
+    block, and the result is views of them: no temporary array as large as the tokens.
     """
     flat = np.asarray(tokens, dtype=np.int32)
-    counts = np.array(lengths, dtype=np.int64)
+    counts = np.asarray(lengths, dtype=np.int32)  # also rewritten in place
     remap = np.arange(size, dtype=np.int32)
     remap[list(variants)] = list(variants.values())
     starts = np.concatenate(([0], np.cumsum(counts)))
@@ -824,8 +824,13 @@ class _Forward:
         Tokens are below `size`, and kept in the smallest type that holds them (2 bytes for
         fewer than 65,536 words); where each item starts, in 4 bytes while that is enough.
         """
-        start = np.concatenate(([0], np.cumsum(lengths, dtype=np.int64)))
-        self._start = start.astype(np.int32) if start[-1] < 2**31 else start
+        counts = np.asarray(lengths)
+        wide = int(counts.sum(dtype=np.int64)) >= 2**31
+        # Summed straight into the kept array: no int64 copies as large as the items.
+        self._start: npt.NDArray[np.integer] = np.zeros(
+            counts.size + 1, dtype=np.int64 if wide else np.int32
+        )
+        np.cumsum(counts, out=self._start[1:])
         self._tokens = np.array(tokens, dtype=np.min_scalar_type(max(size - 1, 0)))
 
     @property
