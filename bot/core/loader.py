@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, BinaryIO, TextIO, TypeVar
 
 import numpy as np
 import yaml
@@ -277,6 +277,10 @@ class KnowledgeFolder(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self._paths)
+
+    def open_bytes(self, name: str) -> BinaryIO:
+        """Open the file's bytes (to hash it without holding its text)."""
+        return self._paths[name].open("rb")
 
     def open(self, name: str) -> TextIO:
         """Open the file's text as a stream, decoded as __getitem__ does (errors as it is read)."""
