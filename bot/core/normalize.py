@@ -33,7 +33,9 @@ _SUFFIXES = {"re": "are", "ve": "have", "ll": "will", "d": "would", "m": "am"}
 _IS_WORDS = frozenset(
     ["it", "what", "that", "who", "where", "how", "there", "here", "he", "she", "when", "why"]
 )
-_CONTRACTION = re.compile(r"\b(?:can'?t|won'?t|ain'?t|(\w+)'(t|s|re|ve|ll|d|m))\b")
+# (\w++: a word is not searched for an apostrophe it cannot hold, letter after letter; the
+# matches are the same, as an apostrophe is no word character.)
+_CONTRACTION = re.compile(r"\b(?:can'?t|won'?t|ain'?t|(\w++)'(t|s|re|ve|ll|d|m))\b")
 
 
 def _expand(match: re.Match[str]) -> str:
