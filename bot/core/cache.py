@@ -48,7 +48,7 @@ _LIBRARIES = (
 
 @lru_cache(maxsize=1)
 def code_version() -> str:
-    """Hash of what turns files into a cached engine: core sources, libraries, Python."""
+    """Hash of what turns files into a cached engine: core sources and data, libraries, Python."""
     digest = hashlib.sha256(_FORMAT + sys.version.encode())
     for name in _LIBRARIES:
         try:
@@ -56,7 +56,8 @@ def code_version() -> str:
         except metadata.PackageNotFoundError:
             version = "?"
         digest.update(f"\0{name}={version}".encode())
-    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+    core = Path(__file__).resolve().parent
+    for path in [*sorted(core.glob("*.py")), *sorted(core.glob("data/*"))]:  # data: english.py
         digest.update(b"\0" + path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, BinaryIO, TextIO, TypeVar
 
 import numpy as np
 import yaml
@@ -84,6 +84,8 @@ class _Unlocated(Exception):
 _NO_KEY = object()
 
 
+# Hashes compared at once when looking for a repeat (bounds the temporary array).
+_BLOCK = 1 << 16
 _SHORT = 32  # longer plain scalars are not remembered (no implicit type is this long)
 
 
@@ -275,6 +277,10 @@ class KnowledgeFolder(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self._paths)
+
+    def open_bytes(self, name: str) -> BinaryIO:
+        """Open the file's bytes (to hash it without holding its text)."""
+        return self._paths[name].open("rb")
 
     def open(self, name: str) -> TextIO:
         """Open the file's text as a stream, decoded as __getitem__ does (errors as it is read)."""
@@ -661,8 +667,26 @@ class _Checker:
                     )
                 else:
                     owners[key] = entry_id
-        if np.unique(np.frombuffer(self.hashes, dtype=np.int64)).size != len(self.hashes):
-            raise _Unlocated
+        if self.hashes:  # sorted in place: np.unique would copy them twice (a large base's peak)
+            hashes = np.frombuffer(self.hashes, dtype=np.int64)
+            hashes.sort()
+            repeated = any(
+                np.any(hashes[start : end - 1] == hashes[start + 1 : end])
+                for start, end in _overlapping_blocks(hashes.size)
+            )
+            del hashes
+            self.hashes = array("q")
+            if repeated:
+                raise _Unlocated
+
+
+def _overlapping_blocks(size: int) -> Iterator[tuple[int, int]]:
+    """Cut range(size) into runs [start, end) of about _BLOCK, each from the previous one's last.
+
+    Every pair of neighbours is then in one run.
+    """
+    for start in range(0, max(size - 1, 0), _BLOCK):
+        yield start, min(start + _BLOCK + 1, size)
 
 
 def _id_of(data: Any) -> str | None:

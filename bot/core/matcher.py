@@ -21,8 +21,8 @@ from typing import Any, NamedTuple, cast
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
-from wordfreq import zipf_frequency
 
+from bot.core.english import zipf_frequency
 from bot.core.models import KnowledgeBase, release_free_memory
 from bot.core.normalize import STOPWORDS, content_words, normalize, sentences, stem
 from bot.core.triage import looks_like_question
@@ -122,13 +122,14 @@ class Matcher:
         handed_over = normalized_phrasings.ids == self._entry_ids
         handed = normalized_phrasings.take() if handed_over else None
         # Token lists, flat with their lengths (C ints: a million small lists cost ~150 MB).
-        phrasing_tokens, phrasing_lengths = array("i"), array("i")
+        # Tokens and words are numbered from 0: two bytes each while there are few enough.
+        phrasing_tokens, phrasing_lengths = array(_NARROW), array("i")
         # Each phrasing's content words (for character similarity) as positions in
         # _surface_words: a million strings would cost ~100 MB.
-        content_words, content_lengths = array("i"), array("i")
+        content_words, content_lengths = array(_NARROW), array("i")
         entry_sizes: list[int] = []
         # Every token of an entry, once: phrasings, answer, tags.
-        entry_docs, entry_lengths = array("i"), array("i")
+        entry_docs, entry_lengths = array(_NARROW), array("i")
         # How many answers use each token: counted block by block (the tokens are not kept).
         answer_tokens, answer_counts = array("i"), _count(())
         for entry in knowledge.entries.values():
@@ -138,30 +139,30 @@ class Matcher:
             if len(keys) != len(phrasings):
                 keys = list(map(normalize, phrasings))
             entry_sizes.append(len(phrasings))
+            split = [key.split() for key in keys]
+            # Numbered in order: phrasings, answer, tags (the index is the same on any path).
+            token_lists = list(map(self._index_split, split))
+            answer = self._index_words(normalize(answer_text))
+            tags = self._index_words(normalize(" ".join(entry.tags)))
+            if len(self._surface) > _NARROW_WORDS and entry_docs.typecode == _NARROW:
+                phrasing_tokens, content_words, entry_docs = map(
+                    _widened, (phrasing_tokens, content_words, entry_docs)
+                )
             first = len(phrasing_tokens)
-            for key in keys:
-                words = key.split()
-                ids = self._index_split(words)
-                phrasing_tokens += array("i", ids)
+            for words, ids in zip(split, token_lists, strict=True):
+                phrasing_tokens.extend(ids)
                 phrasing_lengths.append(len(ids))
                 start = len(content_words)
                 content_words.extend(
                     map(self._surface_ids.__getitem__, itertools.filterfalse(_is_stopword, words))
                 )
                 content_lengths.append(len(content_words) - start)
-            answer = self._index_words(normalize(answer_text))
             answer_tokens += array("i", answer)
             if len(answer_tokens) >= _BLOCK_TOKENS:
                 answer_counts = _count(answer_tokens, answer_counts)
                 del answer_tokens[:]
-            document = dict.fromkeys(
-                itertools.chain(
-                    phrasing_tokens[first:],
-                    answer,
-                    self._index_words(normalize(" ".join(entry.tags))),
-                )
-            )
-            entry_docs += array("i", document)
+            document = dict.fromkeys(itertools.chain(phrasing_tokens[first:], answer, tags))
+            entry_docs.extend(document)
             entry_lengths.append(len(document))
         del normalized_phrasings, handed
         release_free_memory()  # of the texts unpacked and split for the loop
@@ -236,6 +237,7 @@ class Matcher:
         del self._word_ids
         self._vocabulary_size = vocabulary_size
         self._caches()
+        release_free_memory()  # the last build's temporaries: questions start from the index
 
     def _caches(self) -> None:
         """Create the caches of query work (not pickled with the index)."""
@@ -723,6 +725,9 @@ _VARIANT_BLOCK = 1024  # words compared at once: bounds the similarity matrix's 
 # Tokens processed at once where index arrays are built from all items' tokens: bounds the
 # temporary arrays (a large base has ten million tokens).
 _BLOCK_TOKENS = 1 << 16
+# While the knowledge base has at most this many distinct words (a large one has a few
+# thousand), the index build keeps token and word numbers in two bytes (array type _NARROW).
+_NARROW, _NARROW_WORDS = "H", 1 << 16
 # Kept as tokens (they tell "who announced it" from "when"), but not evidence of a topic;
 # nor are words about the conversation itself ("can I ask a question").
 _QUESTION_WORDS = frozenset(
@@ -745,7 +750,7 @@ _QUESTION_WORDS = frozenset(
 @lru_cache(maxsize=65536)
 def _zipf(word: str) -> float:
     """Look up a word's general-English frequency (Zipf scale), once per word."""
-    return float(zipf_frequency(word, "en"))
+    return zipf_frequency(word)
 
 
 def _rarity(word: str) -> float:
@@ -758,17 +763,22 @@ def _rarity(word: str) -> float:
 _TYPO_STOPWORDS = tuple(sorted(word for word in STOPWORDS if len(word) >= _MIN_TYPO_LENGTH))
 
 
+def _widened(items: array[int]) -> array[int]:
+    """Copy token or word numbers kept in two bytes into four (for more than _NARROW_WORDS)."""
+    return array("i", items)
+
+
 def _respell(
     tokens: npt.ArrayLike, lengths: npt.ArrayLike, variants: dict[int, int], size: int
-) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
+) -> tuple[npt.NDArray[np.integer], npt.NDArray[np.int32]]:
     """Replace misspelt tokens by their word's token in flat item lists (tokens, lengths).
 
     An item that held both spellings now holds its word twice: the later one is dropped.
-    The tokens are rewritten in place (the caller's to drop), block of items after block, and
-    the result is a view of them: no temporary array as large as the tokens.
+    The tokens and lengths are rewritten in place (the caller's to drop), block of items after
+    block, and the result is views of them: no temporary array as large as the tokens.
     """
-    flat = np.asarray(tokens, dtype=np.int32)
-    counts = np.array(lengths, dtype=np.int64)
+    flat = np.asarray(tokens)  # any integer type: rewritten in place
+    counts = np.asarray(lengths, dtype=np.int32)  # also rewritten in place
     remap = np.arange(size, dtype=np.int32)
     remap[list(variants)] = list(variants.values())
     starts = np.concatenate(([0], np.cumsum(counts)))
@@ -855,8 +865,13 @@ class _Forward:
         Tokens are below `size`, and kept in the smallest type that holds them (2 bytes for
         fewer than 65,536 words); where each item starts, in 4 bytes while that is enough.
         """
-        start = np.concatenate(([0], np.cumsum(lengths, dtype=np.int64)))
-        self._start = start.astype(np.int32) if start[-1] < 2**31 else start
+        counts = np.asarray(lengths)
+        wide = int(counts.sum(dtype=np.int64)) >= 2**31
+        # Summed straight into the kept array: no int64 copies as large as the items.
+        self._start: npt.NDArray[np.integer] = np.zeros(
+            counts.size + 1, dtype=np.int64 if wide else np.int32
+        )
+        np.cumsum(counts, out=self._start[1:])
         self._tokens = np.array(tokens, dtype=np.min_scalar_type(max(size - 1, 0)))
 
     @property

@@ -33,7 +33,9 @@ _SUFFIXES = {"re": "are", "ve": "have", "ll": "will", "d": "would", "m": "am"}
 _IS_WORDS = frozenset(
     ["it", "what", "that", "who", "where", "how", "there", "here", "he", "she", "when", "why"]
 )
-_CONTRACTION = re.compile(r"\b(?:can'?t|won'?t|ain'?t|(\w+)'(t|s|re|ve|ll|d|m))\b")
+# (\w++: a word is not searched for an apostrophe it cannot hold, letter after letter; the
+# matches are the same, as an apostrophe is no word character.)
+_CONTRACTION = re.compile(r"\b(?:can'?t|won'?t|ain'?t|(\w++)'(t|s|re|ve|ll|d|m))\b")
 
 
 def _expand(match: re.Match[str]) -> str:
@@ -153,7 +155,7 @@ def normalize(text: str) -> str:
         found = text.encode("ascii").translate(_ASCII_WORDS).split()
         if _LEXICON_ASCII.isdisjoint(found) or not _has_lexicon(found, _LEXICON_PAIRS_ASCII):
             return b" ".join(found).decode("ascii")
-        words = [word.decode("ascii") for word in found]
+        words = b" ".join(found).decode("ascii").split()  # one decode, not one per word
     else:
         words = _WORD.findall(text)
         if not _has_lexicon(words, _LEXICON_PAIRS):
@@ -171,6 +173,9 @@ def _has_lexicon(words: list[_W], pairs: Iterable[tuple[_W, _W]]) -> bool:
 
 def _replace_lexicon(words: list[str]) -> list[str]:
     """Replace lexicon words (and word pairs) left to right, as one regex pass would."""
+    present = set(words)
+    if not any(first in present and second in present for first, second in _LEXICON_PAIRS):
+        return list(map(_LEXICON.get, words, words))  # no pair: word by word, at C speed
     out: list[str] = []
     index = 0
     while index < len(words):

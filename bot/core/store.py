@@ -13,10 +13,12 @@ from pathlib import Path
 
 from bot.core.cache import EngineCache
 from bot.core.decide import Engine, Thresholds
-from bot.core.loader import parse_knowledge, read_knowledge_files
+from bot.core.loader import KnowledgeFolder, parse_knowledge
 from bot.core.models import KnowledgeBase
 
-__all__ = ["Diff", "KnowledgeStore", "fingerprint"]
+__all__ = ["Diff", "KnowledgeStore", "fingerprint", "folder_fingerprint"]
+
+_HASH_BLOCK = 1 << 20  # bytes of a file hashed at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +78,9 @@ class KnowledgeStore:
         self.directory = directory
         self.thresholds = thresholds or Thresholds()
         self._cache = EngineCache(cache_dir) if cache_dir is not None else None
-        files = read_knowledge_files(directory)
-        self._fingerprint: str | None = fingerprint(files)
-        self._engine = self._build(files, self._fingerprint)
+        folder = KnowledgeFolder(directory)
+        self._fingerprint: str | None = folder_fingerprint(folder)
+        self._engine = self._build(folder, self._fingerprint)
         self.last_reload_ok = True
 
     @property
@@ -97,12 +99,12 @@ class KnowledgeStore:
         With `only_if_changed`, files identical to those last loaded are not parsed again
         (a watcher sees its own process's writes too).
         """
-        files = read_knowledge_files(self.directory)
-        current = fingerprint(files)
+        folder = KnowledgeFolder(self.directory)
+        current = folder_fingerprint(folder)
         if only_if_changed and current == self._fingerprint:
             return Diff()
         try:
-            engine = self._build(files, current)
+            engine = self._build(folder, current)
         except Exception:
             self.last_reload_ok = False
             raise
@@ -120,14 +122,19 @@ class KnowledgeStore:
             self._cache.save(current, knowledge, engine.matcher)
         return self._swap(engine, current)
 
-    def _build(self, files: Mapping[str, str], current: str) -> Engine:
-        """Return the engine for these texts: cached, or parsed and indexed (then cached)."""
+    def _build(self, folder: KnowledgeFolder, current: str) -> Engine:
+        """Return the engine for the folder's files: cached, or parsed and indexed (then cached).
+
+        The files are read as they are parsed (a large base's texts are never all in memory),
+        so they may change in between: the engine is cached only if their fingerprint is still
+        `current` (else it would be found under the wrong files' key).
+        """
         cached = self._cache.load(current) if self._cache is not None else None
         if cached is not None:
             knowledge, matcher = cached
             return Engine(knowledge, self.thresholds, matcher)
-        engine = Engine(parse_knowledge(files), self.thresholds)
-        if self._cache is not None:
+        engine = Engine(parse_knowledge(folder), self.thresholds)
+        if self._cache is not None and folder_fingerprint(folder) == current:
             self._cache.save(current, engine.knowledge, engine.matcher)
         return engine
 
@@ -144,4 +151,20 @@ def fingerprint(files: Mapping[str, str]) -> str:
     digest = hashlib.sha256()
     for name, text in sorted(files.items()):
         digest.update(name.encode() + b"\0" + text.encode() + b"\0")
+    return digest.hexdigest()
+
+
+def folder_fingerprint(folder: KnowledgeFolder) -> str:
+    """`fingerprint` of the folder's texts, from their bytes read a block at a time.
+
+    The same as `fingerprint(read_knowledge_files(...))` (texts are their files' bytes, decoded
+    exactly), without holding every text at once: about 290 MB at 100,000 entries.
+    """
+    digest = hashlib.sha256()
+    for name in sorted(folder):
+        digest.update(name.encode() + b"\0")
+        with folder.open_bytes(name) as stream:
+            while block := stream.read(_HASH_BLOCK):
+                digest.update(block)
+        digest.update(b"\0")
     return digest.hexdigest()

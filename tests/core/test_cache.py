@@ -13,7 +13,7 @@ from bot.core import cache as cache_module
 from bot.core import matcher as matcher_module
 from bot.core import store as store_module
 from bot.core.decide import Mode
-from bot.core.loader import read_knowledge_files
+from bot.core.loader import KnowledgeFolder, read_knowledge_files
 from bot.core.matcher import _Forward, _Postings, _respell
 from bot.core.store import KnowledgeStore, fingerprint
 
@@ -127,6 +127,30 @@ def test_the_cache_key_covers_every_file(folder: Path, tmp_path: Path) -> None:
     cache = cache_module.EngineCache(tmp_path)
     renamed = {f"x-{name}" if name == "law.yaml" else name: text for name, text in files.items()}
     assert cache.path(fingerprint(files)) != cache.path(fingerprint(renamed))
+
+
+def test_a_folder_is_fingerprinted_as_its_texts(folder: Path) -> None:
+    (folder / "more").mkdir()
+    (folder / "more" / "extra.yml").write_bytes("# é\r\nentries: []\r\n".encode())
+    expected = fingerprint(read_knowledge_files(folder))
+    assert store_module.folder_fingerprint(KnowledgeFolder(folder)) == expected
+
+
+def test_files_changed_while_loading_are_not_cached(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = store_module.parse_knowledge
+
+    def parse_then_edit(files: KnowledgeFolder) -> object:
+        knowledge = real(files)
+        path = folder / "law.yaml"
+        path.write_text(path.read_text("utf-8") + "\n# edited\n", "utf-8")
+        return knowledge
+
+    monkeypatch.setattr(store_module, "parse_knowledge", parse_then_edit)
+    cache = tmp_path / "cache"
+    KnowledgeStore(folder, cache_dir=cache)
+    assert not list(cache.glob("engine-*.pickle"))
 
 
 def test_row_sums_add_exactly_as_numpy_sum_does() -> None:

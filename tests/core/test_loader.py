@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.core import loader
 from bot.core.loader import (
     KnowledgeError,
     KnowledgeFolder,
@@ -357,3 +358,15 @@ def test_the_first_pass_gives_up_on_a_repeated_phrasing() -> None:
         _assemble(files, _Checker(locate=False))
     (problem,) = problems(files)
     assert (problem.line, problem.field) == (5, "asks")
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 1 << 16])
+def test_the_first_pass_finds_a_repeat_across_blocks_of_hashes(
+    monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    monkeypatch.setattr(loader, "_BLOCK", block)
+    files = good_files()
+    _assemble(files, _Checker(locate=False))  # no repeat: nothing given up
+    files["law.yaml"] = files["law.yaml"].replace("      - doma?\n", "      - What is DOMA?\n")
+    with pytest.raises(_Unlocated):
+        _assemble(files, _Checker(locate=False))

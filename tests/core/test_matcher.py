@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.core import matcher as matcher_module
@@ -144,3 +145,22 @@ def test_evidence_is_the_shared_words_topicality(copies: int) -> None:
         for query, hits in zip(queries, index._search_parts(queries, limit=24), strict=True):
             for hit in hits:
                 assert hit.evidence == reference_evidence(index, query, hit.phrasing)
+
+
+@pytest.mark.parametrize("words", [0, 300])
+def test_an_index_with_more_words_than_two_bytes_hold_is_the_same(
+    monkeypatch: pytest.MonkeyPatch, words: int
+) -> None:
+    """Token and word numbers widen to four bytes mid-build (here: from the start, or later)."""
+    narrow = Matcher(shipped()).__getstate__()
+    monkeypatch.setattr(matcher_module, "_NARROW_WORDS", words)
+    wide = Matcher(shipped()).__getstate__()
+    assert narrow.keys() == wide.keys()
+    for name, value in narrow.items():
+        if isinstance(value, np.ndarray):
+            assert np.array_equal(value, wide[name]), name
+        elif hasattr(value, "__dict__"):
+            for field, array in vars(value).items():
+                assert np.array_equal(array, vars(wide[name])[field]), (name, field)
+        elif name != "_entries":
+            assert value == wide[name], name

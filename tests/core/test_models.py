@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.core import models
 from bot.core.loader import load_knowledge
 from bot.core.models import (
     ENTRY_FIELDS,
@@ -94,6 +95,20 @@ def test_entries_of_a_loaded_base_share_their_ids_and_dates() -> None:
 def test_an_entry_unpacks_its_texts_at_once() -> None:
     entry = Entry(**validate_entry(shipped_items()[0]))
     assert entry.texts() == (entry.asks, entry.answer)
+
+
+@pytest.mark.parametrize(
+    ("asks", "answer"),
+    [
+        (("how?", "why?", "when?", "where?"), "Because."),
+        (("a\0b", "", "é ü", "x"), "with a NUL\0 inside"),
+        (("one", "two", "three", "four"), ""),
+    ],
+)
+def test_packed_texts_come_back_exactly(asks: tuple[str, ...], answer: str) -> None:
+    packed = models._pack(asks, answer)
+    assert models._unpack(packed) == (asks, answer)
+    assert packed == models._pack(tuple(asks), str(answer))
 
 
 def test_normalised_phrasings_come_back_in_order_across_buffers(
