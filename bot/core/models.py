@@ -185,21 +185,17 @@ class Entry:
         see_also: tuple[str, ...] = (),
     ) -> None:
         """Keep already validated fields (validate_entry validates data from the files)."""
-        self.__setstate__(
-            tuple(
-                {
-                    "id": id,
-                    "question": question,
-                    "_texts": _pack(asks, answer),
-                    "sources": sources,
-                    "as_of": as_of,
-                    "reviewed": reviewed,
-                    "tags": tags,
-                    "see_also": see_also,
-                }[name]
-                for name in self.__slots__
-            )
-        )
+        values = {
+            "id": id,
+            "question": question,
+            "_texts": _pack(asks, answer),
+            "sources": sources,
+            "as_of": as_of,
+            "reviewed": reviewed,
+            "tags": tags,
+            "see_also": see_also,
+        }
+        self.__setstate__(tuple(values[name] for name in self.__slots__))
 
     def texts(self) -> tuple[tuple[str, ...], str]:
         """Return the other phrasings and the answer, unpacked at once (for reading both)."""
