@@ -56,8 +56,7 @@ _LEXICON = {
     "greencard": "green card",
     "green cards": "green card",
     "gc": "green card",
-    "admin": "administration",
-    "admins": "administration",
+    # Not "admin": in a Discord server it is mostly the server's ("who is the admin here").
     "administrations": "administration",
     "govt": "government",
     "gov": "government",

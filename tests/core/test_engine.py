@@ -72,6 +72,7 @@ def test_answers_clear_questions_with_typos(question: str, entry: str) -> None:
         "good morning everyone",
         "lol same",
         "how do I get the member role",
+        "who is the admin here",  # the server's admin, not a presidential administration
         "???",
         "",
     ],
