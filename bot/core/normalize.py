@@ -129,9 +129,12 @@ _ASCII_WORDS = bytes(
 )
 
 
-@lru_cache(maxsize=4096)
 def normalize(text: str) -> str:
-    """Return the comparable form: NFKC, casefolded, contractions expanded, words only."""
+    """Return the comparable form: NFKC, casefolded, contractions expanded, words only.
+
+    Not cached: members' messages, legal ones included, must not outlive their decision in
+    a process-wide cache (words are cached, never whole texts).
+    """
     # Each pass runs only when its trigger is present, and ASCII text skips what cannot change
     # it: a large knowledge base normalises a million phrasings at load time. The result is
     # the same as the plain sequence of passes (tests/core/test_normalize.py checks it).
