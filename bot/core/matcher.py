@@ -126,7 +126,7 @@ class Matcher:
         phrasing_tokens, phrasing_lengths = array(_NARROW), array("i")
         # Each phrasing's content words (for character similarity) as positions in
         # _surface_words: a million strings would cost ~100 MB.
-        content_words, content_lengths = array(_NARROW), array("i")
+        content_ids, content_lengths = array(_NARROW), array("i")
         entry_sizes: list[int] = []
         # Every token of an entry, once: phrasings, answer, tags.
         entry_docs, entry_lengths = array(_NARROW), array("i")
@@ -145,18 +145,18 @@ class Matcher:
             answer = self._index_words(normalize(answer_text))
             tags = self._index_words(normalize(" ".join(entry.tags)))
             if len(self._surface) > _NARROW_WORDS and entry_docs.typecode == _NARROW:
-                phrasing_tokens, content_words, entry_docs = map(
-                    _widened, (phrasing_tokens, content_words, entry_docs)
+                phrasing_tokens, content_ids, entry_docs = map(
+                    _widened, (phrasing_tokens, content_ids, entry_docs)
                 )
             first = len(phrasing_tokens)
             for words, ids in zip(split, token_lists, strict=True):
                 phrasing_tokens.extend(ids)
                 phrasing_lengths.append(len(ids))
-                start = len(content_words)
-                content_words.extend(
+                start = len(content_ids)
+                content_ids.extend(
                     map(self._surface_ids.__getitem__, itertools.filterfalse(_is_stopword, words))
                 )
-                content_lengths.append(len(content_words) - start)
+                content_lengths.append(len(content_ids) - start)
             answer_tokens += array("i", answer)
             if len(answer_tokens) >= _BLOCK_TOKENS:
                 answer_counts = _count(answer_tokens, answer_counts)
@@ -167,8 +167,8 @@ class Matcher:
         del normalized_phrasings, handed
         release_free_memory()  # of the texts unpacked and split for the loop
         self._surface_words = list(self._surface)
-        self._content = _Forward(content_words, content_lengths, len(self._surface_words))
-        del content_words, content_lengths, self._surface_ids
+        self._content = _Forward(content_ids, content_lengths, len(self._surface_words))
+        del content_ids, content_lengths, self._surface_ids
 
         vocabulary_size = len(self._vocabulary)
         # In how many texts (phrasings and answers) each token occurs.

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import snowballstemmer
 
-__all__ = ["STOPWORDS", "content", "content_words", "normalize", "sentences", "stem", "tokens"]
+__all__ = ["STOPWORDS", "content_words", "normalize", "sentences", "stem", "tokens"]
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
 
@@ -209,11 +209,6 @@ def tokens(normalized: str) -> list[str]:
 def content_words(normalized: str) -> list[str]:
     """Return the content words of normalised text, unstemmed, in order: no stop words."""
     return list(itertools.filterfalse(STOPWORDS.__contains__, normalized.split()))
-
-
-def content(normalized: str) -> str:
-    """Keep only the content words of normalised text, unstemmed, for character similarity."""
-    return " ".join(content_words(normalized))
 
 
 def sentences(text: str) -> list[str]:
