@@ -129,11 +129,11 @@ def test_scoring_rules() -> None:
 # ----------------------------------------------------------------------------- the targets
 
 
-# Measured floors (2026-11-22, see the closing note of the engine issue): a change may not fall
+# Measured floors (2026-11-23, see the closing note of the engine issue): a change may not fall
 # below them. The full targets stay as strict xfails until met; a strict xfail that starts
 # passing fails, so whoever reaches a target is told to turn it into a plain assertion.
-ACCURACY_FLOOR = {Mode.ASK: 0.62, Mode.LISTEN: 0.45}
-OFFERED_FLOOR = 0.78  # ask mode: the right entry answered or among the "did you mean" choices
+ACCURACY_FLOOR = {Mode.ASK: 0.63, Mode.LISTEN: 0.47}
+OFFERED_FLOOR = 0.80  # ask mode: the right entry answered or among the "did you mean" choices
 # Ask mode, three items: an ambiguous one answered with its neighbouring entry; one of the second
 # fresh check ("who is the secretary that write the letter ...": the letter from Congress, by 7
 # points); one of the third ("what day did they announce it exactly": "exactly" and "announce"
@@ -185,7 +185,7 @@ def test_the_right_entry_is_offered_when_asked() -> None:
     assert (recall.value or 0.0) >= OFFERED_FLOOR, str(recall)
 
 
-@pytest.mark.xfail(strict=True, reason="target not met yet: ask-mode accuracy is about 63%")
+@pytest.mark.xfail(strict=True, reason="target not met yet: ask-mode accuracy is about 64%")
 def test_ask_mode_answer_accuracy() -> None:
     accuracy = report(Mode.ASK).answer_accuracy
     assert (accuracy.value or 0.0) >= 0.90, str(accuracy)
