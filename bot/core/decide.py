@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from bot.core.matcher import Match, Matcher
 from bot.core.models import KnowledgeBase, paused_gc
-from bot.core.triage import looks_like_question, triage
+from bot.core.triage import asked_kinds, looks_like_question, triage
 
 __all__ = ["Decision", "Engine", "Kind", "Mode", "Thresholds"]
 
@@ -113,6 +113,8 @@ class Engine:
         self.thresholds = thresholds or Thresholds()
         with paused_gc():
             self.matcher = matcher if matcher is not None else Matcher(knowledge)
+        # Entry id -> the kinds of answer its phrasings ask for, read when first needed.
+        self._kinds: dict[str, frozenset[str]] = {}
 
     def decide(self, text: str, mode: Mode = Mode.ASK) -> Decision:
         """Decide what to do with one message."""
@@ -145,10 +147,41 @@ class Engine:
             # Someone telling the bot about themselves ("I just got back from the marriage
             # equality rally") asked nothing: neither an answer nor choices fit.
             return Decision(Kind.NONE, None, score, (), matches, verdict.signals)
-        if top and clear:
+        other_kind = self._answers_kind_asked(text, matches) if top and clear else None
+        if top and clear and other_kind is None:
             return Decision(Kind.ANSWER, top.entry_id, score, (), matches, verdict.signals)
         offered = [match.entry_id for match in matches if limits.may_suggest(match, score)]
+        if other_kind is not None:
+            offered = [other_kind, *(entry for entry in offered if entry != other_kind)]
         choices = tuple(offered[: limits.suggestions])
         if mode is Mode.ASK and choices:
             return Decision(Kind.SUGGEST, None, score, choices, matches, verdict.signals)
         return Decision(Kind.NONE, None, score, (), matches, verdict.signals)
+
+    def _answers_kind_asked(self, text: str, matches: tuple[Match, ...]) -> str | None:
+        """Return a close runner-up that answers the kind of question asked, if the winner does not.
+
+        "What day did they announce it exactly" shares more words with "the exact text of the
+        announcement" than with "when was it announced"; but nobody asks "when" of the first
+        entry, and someone does of the second. Then the winner answers another question: the
+        member chooses (ask mode) or the bot stays quiet (listen mode).
+        """
+        asked = asked_kinds(text)
+        if not asked or asked & self._entry_kinds(matches[0].entry_id):
+            return None
+        window = matches[0].score - self.thresholds.suggest_window
+        return next(
+            (
+                match.entry_id
+                for match in matches[1 : self.thresholds.suggestions]
+                if match.score >= window and asked & self._entry_kinds(match.entry_id)
+            ),
+            None,
+        )
+
+    def _entry_kinds(self, entry_id: str) -> frozenset[str]:
+        kinds = self._kinds.get(entry_id)
+        if kinds is None:
+            phrasings = self.knowledge.entries[entry_id].phrasings
+            kinds = self._kinds[entry_id] = frozenset().union(*map(asked_kinds, phrasings))
+        return kinds

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.core.normalize import normalize
 
-__all__ = ["Triage", "looks_like_question", "triage"]
+__all__ = ["Triage", "asked_kinds", "looks_like_question", "triage"]
 
 _PEOPLE = (
     r"partner|husband|wife|spouse|boyfriend|girlfriend|bf|gf|fiance|fiancee|fiancé|fiancée"
@@ -147,7 +147,7 @@ _LEAD_IN = re.compile(
     r"|question|q|wait|sorry|hmm|guys|yall|everyone|all|then|now|plus|oh|ah) )+"
 )
 _MAX_QUESTION_WORDS = 250
-_CLAUSE_END = re.compile(r"[.!,;\n]+")
+_CLAUSE_END = re.compile(r"[.!?,;\n]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +167,38 @@ def triage(text: str) -> Triage:
     advice = "advice" in signals and "immigration" in signals
     legal = advice or ("personal" in signals and "situation" in signals)
     return Triage(legal, signals)
+
+
+# The kind of answer a clause asks for, from the words that lead it.
+_ASKED_KINDS = (
+    ("person", re.compile(r"^(?:who|whos|whom|whose)\b")),
+    ("time", re.compile(r"^(?:when|wen|(?:what|which) (?:day|date|month|year)|how long ago)\b")),
+    ("place", re.compile(r"^where\b")),
+    ("reason", re.compile(r"^why\b")),
+    ("amount", re.compile(r"^how (?:many|much)\b")),
+)
+
+# Whether one of their words is there at all (in ASCII text, where normalising cannot make
+# one): most messages skip the reading clause by clause.
+_MAY_ASK_A_KIND = re.compile(
+    r"\b(?:who|whos|whom|whose|when|wen|where|why|how|day|date|month|year)\b", re.I
+)
+
+
+def asked_kinds(text: str) -> frozenset[str]:
+    """Return the kinds of answer (person, time, place, reason, amount) `text` asks for.
+
+    An entry that nobody asks "when" of answers another question than "when ...?", however
+    many words the two share ("what day did they announce it exactly" against "the exact text
+    of the announcement"): the engine compares these kinds before it answers.
+    """
+    if text.isascii() and not _MAY_ASK_A_KIND.search(text):
+        return frozenset()
+    # A clause's first words are enough to read its lead.
+    leads = [_LEAD_IN.sub("", normalize(clause[:60])) for clause in _CLAUSE_END.split(text)]
+    return frozenset(
+        kind for kind, pattern in _ASKED_KINDS if any(pattern.match(lead) for lead in leads)
+    )
 
 
 def looks_like_question(text: str) -> bool:

@@ -16,7 +16,7 @@ from bot.core.loader import load_knowledge
 from bot.core.matcher import Match
 from bot.core.normalize import normalize, tokens
 from bot.core.replies import DISCLAIMER, Organization, compose
-from bot.core.triage import looks_like_question, triage
+from bot.core.triage import asked_kinds, looks_like_question, triage
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -122,6 +122,37 @@ def test_one_everyday_word_is_not_enough_to_answer(text: str) -> None:
     decision = decide(text)
     assert decision.kind is not Kind.ANSWER, decision
     assert all(m.evidence < Thresholds().evidence for m in decision.matches[:1])
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("Hi! When was it announced?", {"time"}),
+        ("ok so what day did they sign it", {"time"}),
+        ("whos ralls", {"person"}),
+        ("How many couples? And why now?", {"amount", "reason"}),
+        ("what was pelosi's reaction when it came out", set()),  # "when" leads no clause
+        ("what is doma", set()),
+    ],
+)
+def test_asked_kinds_read_the_word_that_leads_each_clause(text: str, kinds: set[str]) -> None:
+    assert asked_kinds(text) == kinds
+
+
+def test_an_entry_nobody_asks_that_kind_of_question_of_is_not_the_answer() -> None:
+    """ "When" asked; the winner's phrasings never ask "when", a close runner-up's do."""
+    question = "what date was the exact text announced"
+    matches = engine().matcher.search(question)
+    assert matches[0].entry_id == "napolitano-exact-words"  # by a clear lead, on words alone
+    assert matches[0].score - matches[1].score > Thresholds().margin
+    asked = decide(question)
+    assert asked.kind is Kind.SUGGEST
+    assert asked.suggestions[0] == "when-was-it-announced"
+    assert decide(question, Mode.LISTEN).kind is Kind.NONE
+    # A question of no particular kind still gets the entry.
+    assert decide("what did napolitano's letter say word for word").entry_id == (
+        "napolitano-exact-words"
+    )
 
 
 def test_evidence_counts_topical_words_not_question_words() -> None:

@@ -1,4 +1,4 @@
-"""Triage's patterns are searched after a space (bot/core/triage.py, _any): same verdicts."""
+"""Triage: its patterns searched after a space give the same verdicts; reading asked kinds."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.core import triage as triage_module
 from bot.core.normalize import normalize, sentences
-from bot.core.triage import _SIGNALS
+from bot.core.triage import _SIGNALS, asked_kinds
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -78,3 +79,12 @@ def test_anchored_patterns_find_what_the_plain_ones_find(
         assert (anchored and anchored.start()) == (expected and expected.start()), (name, text)
         found += expected is not None
     assert found, name
+
+
+def test_the_quick_check_for_a_kind_word_skips_no_kind(monkeypatch: pytest.MonkeyPatch) -> None:
+    """asked_kinds skips ASCII text with no kind word: the full reading finds nothing there."""
+    samples = texts()
+    quick = [asked_kinds(text) for text in samples]
+    monkeypatch.setattr(triage_module, "_MAY_ASK_A_KIND", re.compile(""))
+    assert [asked_kinds(text) for text in samples] == quick
+    assert sum(bool(kinds) for kinds in quick) >= 20
