@@ -183,5 +183,5 @@ class Engine:
         kinds = self._kinds.get(entry_id)
         if kinds is None:
             phrasings = self.knowledge.entries[entry_id].phrasings
-            kinds = self._kinds[entry_id] = frozenset().union(*map(asked_kinds, phrasings))
+            kinds = self._kinds[entry_id] = frozenset[str]().union(*map(asked_kinds, phrasings))
         return kinds

@@ -113,6 +113,13 @@ _ADVICE = _any(
     r"\bwhere (?:can|do|could|should) (?:i|we) (?:get|find)\b.*\b(?:help|lawyer|attorney)\b",
 )
 
+# Whether one's own relationship meets the guidance's bar: a verdict on one's case, whatever
+# other words come with it ("is our relationship long enough for this?").
+_ELIGIBILITY = _any(
+    r"\b(?:is|does|do|would|will|could) (?:my|our) (?:\w+ )?(?:relationship|partnership|marriage"
+    r"|union) (?:long enough|enough|count|counts|qualify|qualifies|meet|fit)\b",
+)
+
 # Words that put a request for help in immigration territory ("help me with my resume" is not).
 _IMMIGRATION = _any(
     r"\bvisa\b|\bice\b|\bdeport\w*|\bimmigra\w*|\bstatus\b|\bgreen card\b|\bcitizen\w*",
@@ -130,6 +137,7 @@ _THANKS = _any(
 
 _SIGNALS = (
     ("advice", _ADVICE),
+    ("eligibility", _ELIGIBILITY),
     ("personal", _PERSONAL),
     ("situation", _SITUATION),
     ("immigration", _IMMIGRATION),
@@ -165,7 +173,7 @@ def triage(text: str) -> Triage:
     # Asking for advice on one's own case, or describing one's own case (even without a
     # question: people post their situation hoping for help).
     advice = "advice" in signals and "immigration" in signals
-    legal = advice or ("personal" in signals and "situation" in signals)
+    legal = advice or "eligibility" in signals or ("personal" in signals and "situation" in signals)
     return Triage(legal, signals)
 
 

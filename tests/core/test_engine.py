@@ -250,6 +250,7 @@ def test_rambling_message_still_finds_its_question() -> None:
         "im scared they will take him away",
         "does my partner qualify for this",
         "should my boyfriend tell ice about me",
+        "does our partnership count for the guidance, we have been together 18 months",
     ],
 )
 @pytest.mark.parametrize("mode", list(Mode))
@@ -264,6 +265,8 @@ def test_personal_legal_situations_are_routed(text: str, mode: Mode) -> None:
         "does this mean my partner gets a green card",
         "what happens in a removal hearing under the guidance",
         "my partner and I are so happy about this news!",
+        "does a relationship count if the couple lives apart",
+        "help me plan our relationship anniversary",
     ],
 )
 def test_general_questions_are_not_legal_routes(text: str) -> None:
