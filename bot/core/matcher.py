@@ -451,7 +451,9 @@ class Matcher:
         slot_by_rank, pair = slot[by_rank], pair[by_rank]
         shared = np.bincount(slot_by_rank, pair_weights[pair], slots)
         shared_idf = np.bincount(slot_by_rank, pair_idf[pair], slots)
-        group = topical_words.nonzero()[0]
+        # (nonzero of a mask, not of the counts: the same indices, several times faster, as
+        # numpy finds a mask's indices without a branch per element; likewise elsewhere.)
+        group = (topical_words != 0).nonzero()[0]
         owners = np.arange(rows).repeat(row_phrasings)[group]
         phrasings = group - slot_shift[owners]
         coverage = shared[group] / (
@@ -572,7 +574,7 @@ class Matcher:
             row = row_of[in_bin if pair_bin is None else in_bin + pair_bin.repeat(counts)]
             pair = np.arange(pair_tokens.size).repeat(counts)
             if not complete:
-                keep = row >= 0
+                keep = (row >= 0).nonzero()[0]  # indices: cheaper than 4 boolean subscripts
                 phrasing, rank, row, pair = phrasing[keep], rank[keep], row[keep], pair[keep]
         else:
             found_index, found_row, found_pair = [], [], []
@@ -585,7 +587,7 @@ class Matcher:
                 )
                 low = found[:, 0::2].ravel()
                 counts = found[:, 1::2].ravel() - low
-                pairs = np.flatnonzero(counts)
+                pairs = (counts != 0).nonzero()[0]
                 found_index.append(_ranges(low[pairs], counts[pairs]))
                 word, entry = np.divmod(np.repeat(pairs, counts[pairs]), size)
                 found_row.append(entry + first_row)
@@ -619,7 +621,7 @@ class Matcher:
             pair_weights.repeat(counts),
             parts * entries,
         )
-        bins = sums.nonzero()[0]  # weights are positive: hits sum to > 0
+        bins = (sums != 0).nonzero()[0]  # weights are positive: hits sum to > 0
         shared = cast("npt.NDArray[np.float64]", sums[bins])
         if bins.size <= _FIRST_STAGE:
             return bins, shared, True
