@@ -39,6 +39,11 @@ _FIRST_STAGE = 256
 # wall of text costs a bounded time).
 _LONG_MESSAGE = 80
 _MAX_SENTENCES = 8
+# A long message is searched as a whole too only while its question sentences hold less than
+# this share of the weight of its words the knowledge base knows: the question then leans on
+# the rest of the message. (Unknown words are left out: chat around a question is mostly
+# words no entry uses, "pinned", "lurker", which would outweigh the question.)
+_QUESTION_SHARE = 0.5
 # Share of the word score from the entry as a whole: how consistently its phrasings cover the
 # question. An entry *about* a concept repeats it; one that mentions it once is less likely.
 _CENTRALITY_SHARE = 0.2
@@ -350,16 +355,22 @@ class Matcher:
         """Return the best-scoring entries for `text`, best first, one match per entry.
 
         Long messages are also scored question by question, keeping each entry's best, so a
-        question wrapped in greetings, thanks and a story is still found.
+        question wrapped in greetings, thanks and a story is still found. The whole message
+        is scored as well only when the question leans on the rest of it ("We married in Iowa
+        in 2011 and she has been here since 2005. Does it help us?"): otherwise it adds the
+        wrapping's words, and the longest part is most of the cost of a long message.
         """
         parts = [text]
         if len(text) > _LONG_MESSAGE:
             questions = [part for part in sentences(text) if looks_like_question(part)]
             parts += questions[:_MAX_SENTENCES]
+        found = list(map(self._query, dict.fromkeys(parts)))
+        if len(found) > 1 and not self._leans_on_context(found[0], found[1:]):
+            del found[0]
         # Parts with the same content words are the same query, with the same hits ("hi!
         # what is DOMA? thanks" is its question alone): each is scored once.
         queries: dict[str, _Query] = {}
-        for query in map(self._query, dict.fromkeys(parts)):
+        for query in found:
             queries.setdefault(query.content, query)
         best: dict[int, _Hit] = {}
         for hits in self._search_parts(list(queries.values()), limit=limit):
@@ -378,6 +389,17 @@ class Matcher:
             )
             for hit in sorted(best.values(), key=lambda h: -h.score)[:limit]
         ]
+
+    def _leans_on_context(self, whole: _Query, questions: list[_Query]) -> bool:
+        """Whether a long message's question sentences hold under _QUESTION_SHARE of its weight.
+
+        Its known words' weight: each token once, at its highest weight, as _query keeps it.
+        """
+        asked: dict[int, float] = {}
+        for query in questions:
+            for token_id, weight in zip(query.token_ids, query.token_weights, strict=True):
+                asked[token_id] = max(weight, asked.get(token_id, 0.0))
+        return sum(asked.values()) < _QUESTION_SHARE * sum(whole.token_weights)
 
     def _search_parts(self, queries: list[_Query], *, limit: int) -> list[list[_Hit]]:
         """Each query's best entries, best first, scored for all the queries in one pass.
