@@ -97,6 +97,33 @@ def test_a_long_message_keeps_each_entrys_best_part() -> None:
         assert all(found[entry] >= score for entry, score in best.items())
 
 
+def test_a_question_wrapped_in_chat_is_searched_alone() -> None:
+    """The whole message would add only the wrapping's words: its question stands for it."""
+    index = matcher(1)
+    question = "What is prosecutorial discretion?"
+    text = (
+        f"hey everyone, sorry if this was asked before. {question} I could not find it in the "
+        "pinned messages."
+    )
+    assert parts(text)[1:] == [question]
+    assert index.search(text, limit=50) == index.search(question, limit=50)
+
+
+def test_a_question_that_leans_on_the_message_is_searched_with_it() -> None:
+    """A question whose topic is in the other sentences: the whole message is scored too."""
+    index = matcher(1)
+    question = "What does it change?"
+    text = (
+        "I read the Napolitano letter from August 2012 about LGBT families and the Morton "
+        f"memo. {question}"
+    )
+    assert parts(text)[1:] == [question]
+    found = index.search(text, limit=50)
+    whole = index._search_parts([index._query(text)], limit=50)[0]
+    assert {index._entry_ids[hit.entry] for hit in whole} <= {match.entry_id for match in found}
+    assert found != index.search(question, limit=50)
+
+
 def test_the_compact_index_gives_back_each_phrasing_and_its_content_words() -> None:
     index = matcher(1)
     entries = list(shipped().entries.values())
