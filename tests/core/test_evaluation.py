@@ -8,9 +8,7 @@ imported from its file.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -22,20 +20,14 @@ from bot.core.decide import Decision, Engine, Kind, Mode
 from bot.core.loader import load_knowledge
 from bot.core.models import KnowledgeBase
 from bot.core.normalize import normalize
+from tests.core.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "evaluation" / "evaluate.py"
 
 
 @cache
 def evaluation() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("familyties_evaluate", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being built
-    spec.loader.exec_module(module)
-    return module
+    return load_script("evaluation/evaluate.py", "familyties_evaluate")
 
 
 @cache

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -11,21 +9,15 @@ from types import ModuleType
 from bot.core.decide import Engine, Mode
 from bot.core.loader import load_knowledge
 from bot.core.models import KnowledgeBase
+from tests.core.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "evaluation" / "holdout.py"
 ENTRIES = ("what-is-doma", "windsor-2013", "respect-for-marriage-act-2022", "rachel-tiven")
 
 
 @cache
 def holdout() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("familyties_holdout", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("evaluation/holdout.py", "familyties_holdout")
 
 
 def small() -> KnowledgeBase:
