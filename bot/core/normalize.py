@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import snowballstemmer
 
-__all__ = ["STOPWORDS", "content_words", "normalize", "sentences", "stem", "tokens"]
+__all__ = ["STOPWORDS", "Normalizer", "content_words", "normalize", "sentences", "stem", "tokens"]
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
 
@@ -139,20 +139,7 @@ def normalize(text: str) -> str:
     # it: a large knowledge base normalises a million phrasings at load time. The result is
     # the same as the plain sequence of passes (tests/core/test_normalize.py checks it).
     ascii_only = text.isascii()
-    if ascii_only:
-        text = (text.translate(_APOSTROPHES) if "`" in text else text).casefold()
-    else:
-        text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).casefold()
-    if "." in text or "," in text:
-        text = _US.sub(" usa ", text) if "u." in text else text
-        if _MAY_BE_ACRONYM.search(text):
-            text = _ACRONYM.sub(lambda m: m.group().replace(".", ""), text)
-        if any(pattern.search(text) for pattern in _MAY_BE_THOUSANDS):
-            text = _THOUSANDS.sub("", text)
-    if "'" in text:
-        text = _CONTRACTION.sub(_expand, text)
-    elif "nt" in text:
-        text = _BARE_CONTRACTION.sub(lambda match: _IRREGULAR[match.group(0)], text)
+    text = _local_passes(_us(_fold(text, ascii_only)))
     if ascii_only:
         found = text.encode("ascii").translate(_ASCII_WORDS).split()
         if _LEXICON_ASCII.isdisjoint(found) or not _has_lexicon(found, _LEXICON_PAIRS_ASCII):
@@ -165,6 +152,86 @@ def normalize(text: str) -> str:
     return " ".join(_replace_lexicon(words))
 
 
+def _fold(text: str, ascii_only: bool) -> str:
+    """NFKC (not needed for ASCII), apostrophes made one, casefolded."""
+    if ascii_only:
+        return (text.translate(_APOSTROPHES) if "`" in text else text).casefold()
+    return unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).casefold()
+
+
+def _us(text: str) -> str:
+    """Read "U.S." as one word: the one pass whose matches may span whitespace ("u. s.")."""
+    return _US.sub(" usa ", text) if "u." in text else text
+
+
+def _local_passes(text: str) -> str:
+    """Acronyms, thousands separators and contractions: no match of theirs spans whitespace.
+
+    So these passes give the same over a whole text as over each of its whitespace-separated
+    chunks (a word boundary or a look-around at a chunk's edge sees whitespace either way).
+    """
+    if "." in text or "," in text:
+        if _MAY_BE_ACRONYM.search(text):
+            text = _ACRONYM.sub(lambda m: m.group().replace(".", ""), text)
+        if any(pattern.search(text) for pattern in _MAY_BE_THOUSANDS):
+            text = _THOUSANDS.sub("", text)
+    if "'" in text:
+        text = _CONTRACTION.sub(_expand, text)
+    elif "nt" in text:
+        text = _BARE_CONTRACTION.sub(lambda match: _IRREGULAR[match.group(0)], text)
+    return text
+
+
+class Normalizer:
+    """normalize() for many texts of one knowledge base: its chunks' words are remembered.
+
+    A chunk (text between whitespace, as "(DOMA)," or "can't") recurs across the phrasings and
+    answers of a base, and what the passes after "U.S." make of it depends on it alone (see
+    _local_passes). Owned by one load or index build, never process-wide, and it holds chunks,
+    never whole texts. Results are exactly normalize()'s (tests/core/test_normalize.py).
+    """
+
+    _LIMIT = 1 << 18  # chunks remembered at most (then forgotten at once: a bound on memory)
+
+    def __init__(self) -> None:
+        self._words: dict[str, str] = {}  # chunk -> its words, joined by a space
+        self._lexical: set[str] = set()  # chunks with a word the lexicon may replace
+
+    def __call__(self, text: str) -> str:
+        """Return normalize(text)."""
+        if not text.isascii():
+            return normalize(text)
+        if len(self._words) >= self._LIMIT:  # between texts: a text's chunks are all kept
+            self._words.clear()
+            self._lexical.clear()
+        chunks = _us(_fold(text, True)).split()
+        found = list(map(self._words.get, chunks))
+        if None in found:
+            self._fill(found, chunks)
+        joined = " ".join(filter(None, found))
+        if self._lexical.isdisjoint(chunks):
+            return joined
+        words = joined.split()
+        return " ".join(_replace_lexicon(words)) if _has_lexicon(words, _LEXICON_PAIRS) else joined
+
+    def _fill(self, found: list[str | None], chunks: list[str]) -> None:
+        """Work out the words of the chunks not seen before (None in `found`) and keep them."""
+        missing = found.index(None)
+        while True:
+            chunk = chunks[missing]
+            words = self._words.get(chunk)  # (the same chunk may be missing twice)
+            if words is None:
+                parts = _local_passes(chunk).encode("ascii").translate(_ASCII_WORDS).split()
+                words = self._words[chunk] = b" ".join(parts).decode("ascii")
+                if not _LEXICON_ASCII.isdisjoint(parts):
+                    self._lexical.add(chunk)
+            found[missing] = words
+            try:
+                missing = found.index(None, missing + 1)
+            except ValueError:
+                return
+
+
 def _has_lexicon(words: list[_W], pairs: Iterable[tuple[_W, _W]]) -> bool:
     """Whether a lexicon word, or both words of a lexicon pair, occur in `words`."""
     present = set(words)
@@ -175,21 +242,35 @@ def _has_lexicon(words: list[_W], pairs: Iterable[tuple[_W, _W]]) -> bool:
 
 def _replace_lexicon(words: list[str]) -> list[str]:
     """Replace lexicon words (and word pairs) left to right, as one regex pass would."""
+    out = list(map(_LEXICON.get, words, words))  # word by word, at C speed
     present = set(words)
     if not any(first in present and second in present for first, second in _LEXICON_PAIRS):
-        return list(map(_LEXICON.get, words, words))  # no pair: word by word, at C speed
-    out: list[str] = []
-    index = 0
-    while index < len(words):
-        word = words[index]
-        pair = _LEXICON_PAIRS.get((word, words[index + 1])) if index + 1 < len(words) else None
-        if pair is not None:
-            out.append(pair)
-            index += 2
+        return out
+    # Then the pairs, left to right: a pair's second word is not the first of another pair.
+    starts = sorted(index for first in _LEXICON_FIRST for index in _positions(words, first))
+    seconds: list[int] = []
+    for index in starts:
+        if (seconds and seconds[-1] == index) or index + 1 == len(words):
             continue
-        out.append(_LEXICON.get(word, word))
-        index += 1
+        pair = _LEXICON_PAIRS.get((words[index], words[index + 1]))
+        if pair is not None:
+            out[index] = pair
+            seconds.append(index + 1)
+    for index in reversed(seconds):
+        del out[index]
     return out
+
+
+def _positions(words: list[str], word: str) -> list[int]:
+    """Where `word` occurs in `words` (list.index runs at C speed)."""
+    found: list[int] = []
+    index = -1
+    try:
+        while True:
+            index = words.index(word, index + 1)
+            found.append(index)
+    except ValueError:
+        return found
 
 
 _STEMMER = snowballstemmer.stemmer("english")
