@@ -128,8 +128,20 @@ def _construct_fast(source: str | TextIO, listing: str | None = None) -> Iterato
             or type(get_event()) is not events.DocumentStartEvent
         ):
             raise _Unlocated
-        containers: list[Any] = []
-        keys: list[Any] = []
+        scalar_event, mapping_start, sequence_start, mapping_end, sequence_end = (
+            events.ScalarEvent,
+            events.MappingStartEvent,
+            events.SequenceStartEvent,
+            events.MappingEndEvent,
+            events.SequenceEndEvent,
+        )
+        # The innermost open collection in locals (most events only add to it): itself (None
+        # at the document's level), its append if it is a list that is not yielded, and its
+        # pending key if it is a mapping; the enclosing ones' on a stack.
+        container: Any = None
+        append: Callable[[Any], None] | None = None
+        key: Any = _NO_KEY
+        enclosing: list[tuple[Any, Callable[[Any], None] | None, Any]] = []
         document: Any = None
         streamed: list[Any] | None = None  # the `listing` list, whose items are yielded
         # Short plain scalars seen (dates, numbers, words) -> their values: a plain scalar's
@@ -139,7 +151,7 @@ def _construct_fast(source: str | TextIO, listing: str | None = None) -> Iterato
             event = get_event()
             kind = type(event)
             value: Any
-            if kind is events.ScalarEvent:
+            if kind is scalar_event:
                 if event.anchor is not None:
                     raise _Unlocated
                 value = event.value
@@ -154,44 +166,44 @@ def _construct_fast(source: str | TextIO, listing: str | None = None) -> Iterato
                         value = short_plain[value] = _scalar(loader, event)
                 else:
                     value = _scalar(loader, event)
-            elif kind is events.MappingStartEvent or kind is events.SequenceStartEvent:
-                tags = _MAP_TAGS if kind is events.MappingStartEvent else _SEQ_TAGS
-                if event.anchor is not None or event.tag not in tags:
-                    raise _Unlocated
-                container: Any = {} if kind is events.MappingStartEvent else []
-                if (
-                    kind is events.SequenceStartEvent
-                    and len(containers) == 1
-                    and keys[0] == listing
+            elif kind is mapping_start or kind is sequence_start:
+                if event.anchor is not None or event.tag not in (
+                    _MAP_TAGS if kind is mapping_start else _SEQ_TAGS
                 ):
-                    streamed = container
-                containers.append(container)
-                keys.append(_NO_KEY)
-                continue
-            elif kind is events.MappingEndEvent or kind is events.SequenceEndEvent:
-                value = containers.pop()
-                if keys.pop() is not _NO_KEY:
                     raise _Unlocated
+                enclosing.append((container, append, key))
+                if kind is mapping_start:
+                    container, append = {}, None
+                elif len(enclosing) == 2 and key == listing:  # the top mapping's `listing`
+                    container = streamed = []
+                    append = None
+                else:
+                    container = []
+                    append = container.append
+                key = _NO_KEY
+                continue
+            elif kind is mapping_end or kind is sequence_end:
+                if key is not _NO_KEY:
+                    raise _Unlocated
+                value = container
+                container, append, key = enclosing.pop()
             elif kind is events.DocumentEndEvent:
                 break
             else:  # an alias, or anything unexpected
                 raise _Unlocated
-            if not containers:
+            if append is not None:
+                append(value)
+            elif container is None:
                 document = value
-                continue
-            container = containers[-1]
-            if container is streamed:
+            elif container is streamed:
                 yield value
-            elif type(container) is list:
-                container.append(value)
-            elif keys[-1] is _NO_KEY:
-                keys[-1] = value
+            elif key is _NO_KEY:
+                key = value
             else:
-                key = keys[-1]
                 if key in container:  # an unhashable key raises TypeError
                     raise _Unlocated
                 container[key] = value
-                keys[-1] = _NO_KEY
+                key = _NO_KEY
         if type(get_event()) is not events.StreamEndEvent:
             raise _Unlocated
     except (yaml.YAMLError, TypeError, UnicodeDecodeError) as error:
