@@ -343,30 +343,47 @@ class Matcher:
             dtype=np.int64,
             count=len(choices),
         )
+        # Typos seldom touch the first letter: each word is compared with the choices that
+        # share its first letter only (in their order: ties go the same way).
+        groups: dict[str, tuple[list[int], list[int]]] = {}  # letter -> candidates, choices
+        for index, word in enumerate(candidates):
+            groups.setdefault(word[0], ([], []))[0].append(index)
+        for index, word in enumerate(choices):
+            if word[0] in groups:
+                groups[word[0]][1].append(index)
+        targets: dict[int, int] = {}  # candidate -> the token it misspells
+        for rows, columns_in in groups.values():
+            if not columns_in:
+                continue
+            others = [choices[column] for column in columns_in]
+            other_tokens = choice_tokens[columns_in]
+            for start in range(0, len(rows), _VARIANT_BLOCK):
+                block = rows[start : start + _VARIANT_BLOCK]
+                similar = process.cdist(
+                    [candidates[index] for index in block],
+                    others,
+                    scorer=fuzz.ratio,
+                    score_cutoff=_TYPO_CUTOFF_LONG,
+                    dtype=np.uint8,
+                    workers=-1,
+                )
+                for row, index in enumerate(block):
+                    word = candidates[index]
+                    token = self._vocabulary[self._surface[word]]
+                    columns = np.flatnonzero(similar[row])
+                    for column in columns[np.argsort(-similar[row, columns], kind="stable")]:
+                        target, other = int(other_tokens[column]), others[column]
+                        if (
+                            target != token
+                            and counts[target] >= _VARIANT_RATIO * counts[token]
+                            and abs(len(other) - len(word)) <= 1
+                        ):
+                            targets[index] = target
+                            break
         variants: dict[int, int] = {}
-        for start in range(0, len(candidates), _VARIANT_BLOCK):
-            block = candidates[start : start + _VARIANT_BLOCK]
-            similar = process.cdist(
-                block,
-                choices,
-                scorer=fuzz.ratio,
-                score_cutoff=_TYPO_CUTOFF_LONG,
-                dtype=np.uint8,
-                workers=-1,
-            )
-            for row, word in enumerate(block):
-                token = self._vocabulary[self._surface[word]]
-                columns = np.flatnonzero(similar[row])
-                for column in columns[np.argsort(-similar[row, columns], kind="stable")]:
-                    target, other = int(choice_tokens[column]), choices[column]
-                    if (
-                        target != token
-                        and counts[target] >= _VARIANT_RATIO * counts[token]
-                        and other[0] == word[0]  # typos seldom touch the first letter
-                        and abs(len(other) - len(word)) <= 1
-                    ):
-                        variants.setdefault(token, target)
-                        break
+        for index in sorted(targets):  # in the candidates' order: the first one's target wins
+            token = self._vocabulary[self._surface[candidates[index]]]
+            variants.setdefault(token, targets[index])
         return variants
 
     def search(self, text: str, *, limit: int = 5) -> list[Match]:
