@@ -113,9 +113,10 @@ class Matcher:
         self._entry_ids: list[str] = list(knowledge.entries)
         self._vocabulary: dict[str, int] = {}
         self._surface: dict[str, str] = {}  # a word as written in the knowledge base -> stem
-        # Every word seen -> its token id (stop words: _STOPWORD), for indexing at C speed.
-        self._word_ids: dict[str, int] = dict.fromkeys(STOPWORDS, _STOPWORD)
-        self._surface_ids: dict[str, int] = {}  # a word of _surface -> its position there
+        # Every word seen -> its position in _surface (stop words: _STOPWORD), and each of
+        # those words' token id: for indexing a block of words at C speed.
+        self._surface_ids: dict[str, int] = dict.fromkeys(STOPWORDS, _STOPWORD)
+        self._surface_tokens: list[int] = []
         # The loader normalised every phrasing already (to find repeats): reuse its work.
         normalized_phrasings = knowledge.take_normalized()
         # (Phrasings of the same entries, in the same order, else normalised here.)
@@ -165,7 +166,7 @@ class Matcher:
         release_free_memory()  # of the texts unpacked and split for the loop
         self._surface_words = list(self._surface)
         self._content = _Forward(content_ids, content_lengths, len(self._surface_words))
-        del content_ids, content_lengths, self._surface_ids
+        del content_ids, content_lengths, self._surface_ids, self._surface_tokens
 
         vocabulary_size = len(self._vocabulary)
         # In how many texts (phrasings and answers) each token occurs.
@@ -231,7 +232,6 @@ class Matcher:
         self._word_phrasings = _Postings(
             self._phrasing_tokens.flat, self._phrasing_tokens.starts, vocabulary_size, ranks=True
         )
-        del self._word_ids
         self._vocabulary_size = vocabulary_size
         self._caches()
         release_free_memory()  # the last build's temporaries: questions start from the index
@@ -275,8 +275,10 @@ class Matcher:
         """
         splits = [text.split() for text in texts]
         words = list(itertools.chain.from_iterable(splits))
-        self._number(words)
-        tokens = np.fromiter(map(self._word_ids.__getitem__, words), np.int64, len(words))
+        positions = self._surface_positions(words)
+        content = positions != _STOPWORD
+        tokens = np.full(positions.size, _STOPWORD, dtype=np.int64)
+        tokens[content] = np.array(self._surface_tokens, dtype=np.int64)[positions[content]]
         lengths = np.fromiter(map(len, splits), np.int64, len(splits))
         text_of_word = np.repeat(np.arange(len(texts)), lengths)
         per_entry = np.asarray(sizes, dtype=np.int64) + 2
@@ -286,10 +288,8 @@ class Matcher:
         phrasing[ends - 1] = phrasing[ends - 2] = False
         answer = np.zeros(len(texts), dtype=bool)
         answer[ends - 2] = True
-        content = tokens != _STOPWORD
         in_phrasing = content & phrasing[text_of_word]
-        surface = itertools.compress(words, in_phrasing)
-        content_ids = np.fromiter(map(self._surface_ids.__getitem__, surface), np.int64)
+        content_ids = positions[in_phrasing]
         content_lengths = np.bincount(text_of_word[in_phrasing], minlength=len(texts))
         size = len(self._vocabulary)
         kept = _first_occurrences(text_of_word, tokens, np.flatnonzero(content), size)
@@ -306,13 +306,23 @@ class Matcher:
             np.bincount(entry_of_word[entry_kept], minlength=len(sizes)),
         )
 
-    def _number(self, words: list[str]) -> None:
-        """Give the words not seen before their numbers, in order (and their stems, if new)."""
-        word_ids = self._word_ids
-        for word in itertools.filterfalse(word_ids.__contains__, dict.fromkeys(words)):
-            self._surface_ids[word] = len(self._surface)
-            self._surface[word] = token = stem(word)
-            word_ids[word] = self._vocabulary.setdefault(token, len(self._vocabulary))
+    def _surface_positions(self, words: list[str]) -> npt.NDArray[np.int64]:
+        """Return each word's position in _surface (stop words: _STOPWORD), adding new ones.
+
+        New words are added in order of first appearance, with their stems if new.
+        """
+        found = map(self._surface_ids.get, words, itertools.repeat(_NEW))
+        positions = np.fromiter(found, np.int64, len(words))
+        new = np.flatnonzero(positions == _NEW).tolist()
+        if new:
+            for word in dict.fromkeys(map(words.__getitem__, new)):
+                self._surface_ids[word] = len(self._surface)
+                self._surface[word] = token = stem(word)
+                self._surface_tokens.append(
+                    self._vocabulary.setdefault(token, len(self._vocabulary))
+                )
+            positions[new] = [self._surface_ids[words[index]] for index in new]
+        return positions
 
     def _spelling_variants(self, counts: npt.NDArray[np.int64]) -> dict[int, int]:
         """Map the knowledge base's own misspellings to the token of the word they misspell.
@@ -752,6 +762,7 @@ class Matcher:
 
 
 _UNKNOWN, _STOPWORD = -1, -2
+_NEW = -3  # a word the index build has not seen yet
 # Occurrences of a query's words in the candidates' phrasings are found by filtering the
 # words' whole postings while they are at most this many times the bounds a search would
 # look up (small bases), else by searching the postings between the bounds (large ones).
