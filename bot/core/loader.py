@@ -87,6 +87,17 @@ _NO_KEY = object()
 # Hashes compared at once when looking for a repeat (bounds the temporary array).
 _BLOCK = 1 << 16
 _SHORT = 32  # longer plain scalars are not remembered (no implicit type is this long)
+# Implicit types whose plain texts are single short words (tests/core/test_loader.py checks
+# that none is longer than _SHORT), and the first characters that only they claim: a longer
+# plain scalar starting with one ("true love...", "no one...") is text.
+_WORD_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("bool", "null", "merge", "value", "yaml")
+)
+_TEXT_WHEN_LONG = frozenset(
+    first
+    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
+    if first and all(tag in _WORD_TAGS for tag, _ in resolvers)
+)
 
 
 def _scalar(loader: _SafeLoader, event: Any) -> Any:
@@ -123,6 +134,7 @@ def _construct_fast(source: str | TextIO, listing: str | None = None) -> Iterato
         get_event = loader.get_event
         first_chars = loader.yaml_implicit_resolvers
         any_first = None in first_chars  # a resolver for every first character
+        text_when_long = frozenset() if any_first else _TEXT_WHEN_LONG
         if (
             type(get_event()) is not events.StreamStartEvent
             or type(get_event()) is not events.DocumentStartEvent
@@ -164,6 +176,8 @@ def _construct_fast(source: str | TextIO, listing: str | None = None) -> Iterato
                         value = short_plain[value]
                     else:
                         value = short_plain[value] = _scalar(loader, event)
+                elif event.tag is None and value[:1] in text_when_long:
+                    pass  # plain, too long for any type its first character may start
                 else:
                     value = _scalar(loader, event)
             elif kind is mapping_start or kind is sequence_start:
