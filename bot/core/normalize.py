@@ -82,7 +82,7 @@ _THOUSANDS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
 # Something each of the two must find to change anything: a cheaper scan of long texts
 # (patterns that start with a literal character are searched for it first, at C speed).
 _MAY_BE_ACRONYM = re.compile(r"\.[a-z]\.")
-_MAY_BE_THOUSANDS = (re.compile(r",\d\d\d"), re.compile(r"\.\d\d\d"))
+_MAY_BE_THOUSANDS_COMMA, _MAY_BE_THOUSANDS_DOT = re.compile(r",\d\d\d"), re.compile(r"\.\d\d\d")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 # Function words and chat filler: they carry no topic, so they must never make a match.
@@ -164,6 +164,13 @@ def _us(text: str) -> str:
     return _US.sub(" usa ", text) if "u." in text else text
 
 
+def _may_be_thousands(text: str) -> bool:
+    """Whether _THOUSANDS may match (its separator is searched for before the pattern)."""
+    return ("," in text and _MAY_BE_THOUSANDS_COMMA.search(text) is not None) or (
+        "." in text and _MAY_BE_THOUSANDS_DOT.search(text) is not None
+    )
+
+
 def _local_passes(text: str) -> str:
     """Acronyms, thousands separators and contractions: no match of theirs spans whitespace.
 
@@ -171,13 +178,13 @@ def _local_passes(text: str) -> str:
     chunks (a word boundary or a look-around at a chunk's edge sees whitespace either way).
     """
     if "." in text or "," in text:
-        if _MAY_BE_ACRONYM.search(text):
+        if "." in text and _MAY_BE_ACRONYM.search(text):
             text = _ACRONYM.sub(lambda m: m.group().replace(".", ""), text)
-        if any(pattern.search(text) for pattern in _MAY_BE_THOUSANDS):
+        if _may_be_thousands(text):
             text = _THOUSANDS.sub("", text)
     if "'" in text:
         text = _CONTRACTION.sub(_expand, text)
-    elif "nt" in text:
+    elif "nt" in text and ("cant" in text or "wont" in text or "aint" in text):
         text = _BARE_CONTRACTION.sub(lambda match: _IRREGULAR[match.group(0)], text)
     return text
 
