@@ -137,7 +137,7 @@ class Matcher:
         entries_left = iter(knowledge.entries.values())
         while block := list(itertools.islice(entries_left, _BLOCK_ENTRIES)):
             # Texts in order, entry after entry: its phrasings, answer and tags (numbered so).
-            texts: list[str] = []
+            texts: list[list[str]] = []  # their words
             block_sizes: list[int] = []
             for entry in block:
                 asks, answer_text = entry.texts()
@@ -145,8 +145,8 @@ class Matcher:
                 if len(keys) != len(asks) + 1:
                     keys = list(map(normalizer, (entry.question, *asks)))
                 block_sizes.append(len(keys))
-                texts += keys
-                texts += (normalizer(answer_text), normalizer(" ".join(entry.tags)))
+                texts += map(str.split, keys)
+                texts += (normalizer.words(answer_text), normalizer.words(" ".join(entry.tags)))
             indexed = self._index_texts(texts, block_sizes)
             entry_sizes += block_sizes
             if len(self._surface) > _NARROW_WORDS and entry_docs.typecode == _NARROW:
@@ -266,20 +266,20 @@ class Matcher:
         self.__dict__.update(state)
         self._caches()
 
-    def _index_texts(self, texts: list[str], sizes: list[int]) -> _Indexed:
-        """Index a block of entries' normalised texts: per entry, `sizes` phrasings, answer, tags.
+    def _index_texts(self, texts: list[list[str]], sizes: list[int]) -> _Indexed:
+        """Index a block of entries' normalised texts, as words: phrasings, answer, tags.
 
-        New words are numbered in order of first appearance, so the index is the same whatever
-        the blocks: numbering and float sums follow the order of the knowledge base. Each text
-        keeps its tokens once, in order, without stop words; an entry its texts' tokens once.
+        Each entry has `sizes` phrasings. New words are numbered in order of first appearance,
+        so the index is the same whatever the blocks: numbering and float sums follow the order
+        of the knowledge base. Each text keeps its tokens once, in order, without stop words;
+        an entry its texts' tokens once.
         """
-        splits = [text.split() for text in texts]
-        words = list(itertools.chain.from_iterable(splits))
+        words = list(itertools.chain.from_iterable(texts))
         positions = self._surface_positions(words)
         content = positions != _STOPWORD
         tokens = np.full(positions.size, _STOPWORD, dtype=np.int64)
         tokens[content] = np.array(self._surface_tokens, dtype=np.int64)[positions[content]]
-        lengths = np.fromiter(map(len, splits), np.int64, len(splits))
+        lengths = np.fromiter(map(len, texts), np.int64, len(texts))
         text_of_word = np.repeat(np.arange(len(texts)), lengths)
         per_entry = np.asarray(sizes, dtype=np.int64) + 2
         entry_of_word = np.repeat(np.arange(len(sizes)), per_entry)[text_of_word]

@@ -117,6 +117,7 @@ _LEXICON_PAIRS: dict[tuple[str, str], str] = {
     if " " in key
 }
 _LEXICON_FIRST = frozenset(first for first, _ in _LEXICON_PAIRS)
+_LEXICON_SPACED = frozenset(value for value in _LEXICON.values() if " " in value)  # two words
 _LEXICON_SINGLE_BOTH: frozenset[str | bytes] = frozenset(
     {*_LEXICON_SINGLE, *(word.encode() for word in _LEXICON_SINGLE)}
 )
@@ -201,13 +202,17 @@ class Normalizer:
     _LIMIT = 1 << 18  # chunks remembered at most (then forgotten at once: a bound on memory)
 
     def __init__(self) -> None:
-        self._words: dict[str, str] = {}  # chunk -> its words, joined by a space
+        self._words: dict[str, tuple[str, ...]] = {}  # chunk -> its words
         self._lexical: set[str] = set()  # chunks with a word the lexicon may replace
 
     def __call__(self, text: str) -> str:
         """Return normalize(text)."""
+        return " ".join(self.words(text))
+
+    def words(self, text: str) -> list[str]:
+        """Return normalize(text).split(), without joining the words to split them again."""
         if not text.isascii():
-            return normalize(text)
+            return normalize(text).split()
         if len(self._words) >= self._LIMIT:  # between texts: a text's chunks are all kept
             self._words.clear()
             self._lexical.clear()
@@ -215,13 +220,13 @@ class Normalizer:
         found = list(map(self._words.get, chunks))
         if None in found:
             self._fill(found, chunks)
-        joined = " ".join(filter(None, found))
-        if self._lexical.isdisjoint(chunks):
-            return joined
-        words = joined.split()
-        return " ".join(_replace_lexicon(words)) if _has_lexicon(words, _LEXICON_PAIRS) else joined
+        words = list(itertools.chain.from_iterable(found))  # type: ignore[arg-type]
+        if self._lexical.isdisjoint(chunks) or not _has_lexicon(words, _LEXICON_PAIRS):
+            return words
+        replaced = _replace_lexicon(words)
+        return replaced if _LEXICON_SPACED.isdisjoint(replaced) else " ".join(replaced).split()
 
-    def _fill(self, found: list[str | None], chunks: list[str]) -> None:
+    def _fill(self, found: list[tuple[str, ...] | None], chunks: list[str]) -> None:
         """Work out the words of the chunks not seen before (None in `found`) and keep them."""
         missing = found.index(None)
         while True:
@@ -229,7 +234,7 @@ class Normalizer:
             words = self._words.get(chunk)  # (the same chunk may be missing twice)
             if words is None:
                 parts = _local_passes(chunk).encode("ascii").translate(_ASCII_WORDS).split()
-                words = self._words[chunk] = b" ".join(parts).decode("ascii")
+                words = self._words[chunk] = tuple(b" ".join(parts).decode("ascii").split())
                 if not _LEXICON_ASCII.isdisjoint(parts):
                     self._lexical.add(chunk)
             found[missing] = words

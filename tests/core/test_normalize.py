@@ -80,3 +80,4 @@ def test_normalizer_gives_what_normalize_gives() -> None:
         expected = module.normalize(text)
         assert normalizer(text) == expected, repr(text)
         assert forgetful(text) == expected, repr(text)
+        assert normalizer.words(text) == expected.split(), repr(text)
