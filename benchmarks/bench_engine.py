@@ -421,7 +421,8 @@ def _load_targets() -> tuple[tuple[object, str, str], ...]:
 
 def _index_targets() -> tuple[tuple[object, str, str], ...]:
     return (
-        (matcher_module, "normalize", "index_normalize"),
+        (matcher_module, "normalize", "index_normalize"),  # phrasings not handed over
+        (getattr(matcher_module, "Normalizer", None), "words", "index_normalize"),  # answers, tags
         (matcher_module, "zipf_frequency", "index_wordfreq"),  # first call loads its data
         (getattr(matcher_module, "_Postings", None), "__init__", "index_postings"),
     )

@@ -87,6 +87,17 @@ _NO_KEY = object()
 # Hashes compared at once when looking for a repeat (bounds the temporary array).
 _BLOCK = 1 << 16
 _SHORT = 32  # longer plain scalars are not remembered (no implicit type is this long)
+# Implicit types whose plain texts are single short words (tests/core/test_loader.py checks
+# that none is longer than _SHORT), and the first characters that only they claim: a longer
+# plain scalar starting with one ("true love...", "no one...") is text.
+_WORD_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("bool", "null", "merge", "value", "yaml")
+)
+_TEXT_WHEN_LONG = frozenset(
+    first
+    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
+    if first and all(tag in _WORD_TAGS for tag, _ in resolvers)
+)
 
 
 def _scalar(loader: _SafeLoader, event: Any) -> Any:
@@ -123,13 +134,26 @@ def _construct_fast(source: str | TextIO, listing: str | None = None) -> Iterato
         get_event = loader.get_event
         first_chars = loader.yaml_implicit_resolvers
         any_first = None in first_chars  # a resolver for every first character
+        text_when_long = frozenset() if any_first else _TEXT_WHEN_LONG
         if (
             type(get_event()) is not events.StreamStartEvent
             or type(get_event()) is not events.DocumentStartEvent
         ):
             raise _Unlocated
-        containers: list[Any] = []
-        keys: list[Any] = []
+        scalar_event, mapping_start, sequence_start, mapping_end, sequence_end = (
+            events.ScalarEvent,
+            events.MappingStartEvent,
+            events.SequenceStartEvent,
+            events.MappingEndEvent,
+            events.SequenceEndEvent,
+        )
+        # The innermost open collection in locals (most events only add to it): itself (None
+        # at the document's level), its append if it is a list that is not yielded, and its
+        # pending key if it is a mapping; the enclosing ones' on a stack.
+        container: Any = None
+        append: Callable[[Any], None] | None = None
+        key: Any = _NO_KEY
+        enclosing: list[tuple[Any, Callable[[Any], None] | None, Any]] = []
         document: Any = None
         streamed: list[Any] | None = None  # the `listing` list, whose items are yielded
         # Short plain scalars seen (dates, numbers, words) -> their values: a plain scalar's
@@ -139,7 +163,7 @@ def _construct_fast(source: str | TextIO, listing: str | None = None) -> Iterato
             event = get_event()
             kind = type(event)
             value: Any
-            if kind is events.ScalarEvent:
+            if kind is scalar_event:
                 if event.anchor is not None:
                     raise _Unlocated
                 value = event.value
@@ -152,46 +176,48 @@ def _construct_fast(source: str | TextIO, listing: str | None = None) -> Iterato
                         value = short_plain[value]
                     else:
                         value = short_plain[value] = _scalar(loader, event)
+                elif event.tag is None and value[:1] in text_when_long:
+                    pass  # plain, too long for any type its first character may start
                 else:
                     value = _scalar(loader, event)
-            elif kind is events.MappingStartEvent or kind is events.SequenceStartEvent:
-                tags = _MAP_TAGS if kind is events.MappingStartEvent else _SEQ_TAGS
-                if event.anchor is not None or event.tag not in tags:
-                    raise _Unlocated
-                container: Any = {} if kind is events.MappingStartEvent else []
-                if (
-                    kind is events.SequenceStartEvent
-                    and len(containers) == 1
-                    and keys[0] == listing
+            elif kind is mapping_start or kind is sequence_start:
+                if event.anchor is not None or event.tag not in (
+                    _MAP_TAGS if kind is mapping_start else _SEQ_TAGS
                 ):
-                    streamed = container
-                containers.append(container)
-                keys.append(_NO_KEY)
-                continue
-            elif kind is events.MappingEndEvent or kind is events.SequenceEndEvent:
-                value = containers.pop()
-                if keys.pop() is not _NO_KEY:
                     raise _Unlocated
+                enclosing.append((container, append, key))
+                if kind is mapping_start:
+                    container, append = {}, None
+                elif len(enclosing) == 2 and key == listing:  # the top mapping's `listing`
+                    container = streamed = []
+                    append = None
+                else:
+                    container = []
+                    append = container.append
+                key = _NO_KEY
+                continue
+            elif kind is mapping_end or kind is sequence_end:
+                if key is not _NO_KEY:
+                    raise _Unlocated
+                value = container
+                container, append, key = enclosing.pop()
             elif kind is events.DocumentEndEvent:
                 break
             else:  # an alias, or anything unexpected
                 raise _Unlocated
-            if not containers:
+            if append is not None:
+                append(value)
+            elif container is None:
                 document = value
-                continue
-            container = containers[-1]
-            if container is streamed:
+            elif container is streamed:
                 yield value
-            elif type(container) is list:
-                container.append(value)
-            elif keys[-1] is _NO_KEY:
-                keys[-1] = value
+            elif key is _NO_KEY:
+                key = value
             else:
-                key = keys[-1]
                 if key in container:  # an unhashable key raises TypeError
                     raise _Unlocated
                 container[key] = value
-                keys[-1] = _NO_KEY
+                key = _NO_KEY
         if type(get_event()) is not events.StreamEndEvent:
             raise _Unlocated
     except (yaml.YAMLError, TypeError, UnicodeDecodeError) as error:

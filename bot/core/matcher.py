@@ -24,7 +24,7 @@ from rapidfuzz import fuzz, process
 
 from bot.core.english import zipf_frequency
 from bot.core.models import KnowledgeBase, release_free_memory
-from bot.core.normalize import STOPWORDS, content_words, normalize, sentences, stem
+from bot.core.normalize import STOPWORDS, Normalizer, content_words, normalize, sentences, stem
 from bot.core.triage import looks_like_question
 
 __all__ = ["Match", "Matcher"]
@@ -118,9 +118,10 @@ class Matcher:
         self._entry_ids: list[str] = list(knowledge.entries)
         self._vocabulary: dict[str, int] = {}
         self._surface: dict[str, str] = {}  # a word as written in the knowledge base -> stem
-        # Every word seen -> its token id (stop words: _STOPWORD), for indexing at C speed.
-        self._word_ids: dict[str, int] = dict.fromkeys(STOPWORDS, _STOPWORD)
-        self._surface_ids: dict[str, int] = {}  # a word of _surface -> its position there
+        # Every word seen -> its position in _surface (stop words: _STOPWORD), and each of
+        # those words' token id: for indexing a block of words at C speed.
+        self._surface_ids: dict[str, int] = dict.fromkeys(STOPWORDS, _STOPWORD)
+        self._surface_tokens: list[int] = []
         # The loader normalised every phrasing already (to find repeats): reuse its work.
         normalized_phrasings = knowledge.take_normalized()
         # (Phrasings of the same entries, in the same order, else normalised here.)
@@ -136,50 +137,47 @@ class Matcher:
         # Every token of an entry, once: phrasings, answer, tags.
         entry_docs, entry_lengths = array(_NARROW), array("i")
         # How many answers use each token: counted block by block (the tokens are not kept).
-        answer_tokens, answer_counts = array("i"), _count(())
-        for entry in knowledge.entries.values():
-            asks, answer_text = entry.texts()
-            phrasings = (entry.question, *asks)
-            keys = next(handed) if handed is not None else []
-            if len(keys) != len(phrasings):
-                keys = list(map(normalize, phrasings))
-            entry_sizes.append(len(phrasings))
-            split = [key.split() for key in keys]
-            # Numbered in order: phrasings, answer, tags (the index is the same on any path).
-            token_lists = list(map(self._index_split, split))
-            answer = self._index_words(normalize(answer_text))
-            tags = self._index_words(normalize(" ".join(entry.tags)))
+        answer_counts = _count(())
+        normalizer = Normalizer()  # answers and tags share most of their words' chunks
+        entries_left = iter(knowledge.entries.values())
+        while block := list(itertools.islice(entries_left, _BLOCK_ENTRIES)):
+            # Texts in order, entry after entry: its phrasings, answer and tags (numbered so).
+            texts: list[list[str]] = []  # their words
+            block_sizes: list[int] = []
+            for entry in block:
+                asks, answer_text = entry.texts()
+                keys = next(handed) if handed is not None else []
+                if len(keys) != len(asks) + 1:
+                    keys = list(map(normalizer, (entry.question, *asks)))
+                block_sizes.append(len(keys))
+                texts += map(str.split, keys)
+                texts += (normalizer.words(answer_text), normalizer.words(" ".join(entry.tags)))
+            indexed = self._index_texts(texts, block_sizes)
+            entry_sizes += block_sizes
             if len(self._surface) > _NARROW_WORDS and entry_docs.typecode == _NARROW:
                 phrasing_tokens, content_ids, entry_docs = map(
                     _widened, (phrasing_tokens, content_ids, entry_docs)
                 )
-            first = len(phrasing_tokens)
-            for words, ids in zip(split, token_lists, strict=True):
-                phrasing_tokens.extend(ids)
-                phrasing_lengths.append(len(ids))
-                start = len(content_ids)
-                content_ids.extend(
-                    map(self._surface_ids.__getitem__, itertools.filterfalse(_is_stopword, words))
-                )
-                content_lengths.append(len(content_ids) - start)
-            answer_tokens += array("i", answer)
-            if len(answer_tokens) >= _BLOCK_TOKENS:
-                answer_counts = _count(answer_tokens, answer_counts)
-                del answer_tokens[:]
-            document = dict.fromkeys(itertools.chain(phrasing_tokens[first:], answer, tags))
-            entry_docs.extend(document)
-            entry_lengths.append(len(document))
+            for built, values in zip(
+                (phrasing_tokens, phrasing_lengths, content_ids, content_lengths),
+                indexed[:4],
+                strict=True,
+            ):
+                _append(built, values)
+            answer_counts = _count(indexed.answer_tokens, answer_counts)
+            _append(entry_docs, indexed.entry_tokens)
+            _append(entry_lengths, indexed.entry_lengths)
         del normalized_phrasings, handed
         release_free_memory()  # of the texts unpacked and split for the loop
         self._surface_words = list(self._surface)
         self._content = _Forward(content_ids, content_lengths, len(self._surface_words))
-        del content_ids, content_lengths, self._surface_ids
+        del content_ids, content_lengths, self._surface_ids, self._surface_tokens
 
         vocabulary_size = len(self._vocabulary)
         # In how many texts (phrasings and answers) each token occurs.
         counts = _count(phrasing_tokens, size=vocabulary_size)
-        counts += _count(answer_tokens, answer_counts, vocabulary_size)
-        del answer_tokens, answer_counts
+        counts += _count((), answer_counts, vocabulary_size)
+        del answer_counts
         self._variants = self._spelling_variants(counts)
         phrasing_items = _respell(
             phrasing_tokens, phrasing_lengths, self._variants, vocabulary_size
@@ -239,7 +237,6 @@ class Matcher:
         self._word_phrasings = _Postings(
             self._phrasing_tokens.flat, self._phrasing_tokens.starts, vocabulary_size, ranks=True
         )
-        del self._word_ids
         self._vocabulary_size = vocabulary_size
         self._caches()
         release_free_memory()  # the last build's temporaries: questions start from the index
@@ -274,27 +271,63 @@ class Matcher:
         self.__dict__.update(state)
         self._caches()
 
-    def _index_words(self, normalized: str) -> list[int]:
-        """Add a text's content words to the vocabulary; return their token ids, once each."""
-        return self._index_split(normalized.split())
+    def _index_texts(self, texts: list[list[str]], sizes: list[int]) -> _Indexed:
+        """Index a block of entries' normalised texts, as words: phrasings, answer, tags.
 
-    def _index_split(self, words: list[str]) -> list[int]:
-        """_index_words of a text already split into words (map and dict run at C speed).
-
-        Token ids are given in order of first appearance, so the index is the same whatever
-        the path: numbering and float sums follow the order of the knowledge base.
+        Each entry has `sizes` phrasings. New words are numbered in order of first appearance,
+        so the index is the same whatever the blocks: numbering and float sums follow the order
+        of the knowledge base. Each text keeps its tokens once, in order, without stop words;
+        an entry its texts' tokens once.
         """
-        word_ids = self._word_ids
-        found = dict.fromkeys(map(word_ids.get, words))
-        if None in found:  # a word not seen before: number it, and its stem if new
-            for word in words:
-                if word not in word_ids:
-                    self._surface_ids[word] = len(self._surface)
-                    self._surface[word] = token = stem(word)
-                    word_ids[word] = self._vocabulary.setdefault(token, len(self._vocabulary))
-            found = dict.fromkeys(map(word_ids.get, words))
-        found.pop(_STOPWORD, None)
-        return list(found)  # type: ignore[arg-type]
+        words = list(itertools.chain.from_iterable(texts))
+        positions = self._surface_positions(words)
+        content = positions != _STOPWORD
+        tokens = np.full(positions.size, _STOPWORD, dtype=np.int64)
+        tokens[content] = np.array(self._surface_tokens, dtype=np.int64)[positions[content]]
+        lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+        text_of_word = np.repeat(np.arange(len(texts)), lengths)
+        per_entry = np.asarray(sizes, dtype=np.int64) + 2
+        entry_of_word = np.repeat(np.arange(len(sizes)), per_entry)[text_of_word]
+        phrasing = np.ones(len(texts), dtype=bool)  # which texts are phrasings
+        ends = np.cumsum(per_entry)
+        phrasing[ends - 1] = phrasing[ends - 2] = False
+        answer = np.zeros(len(texts), dtype=bool)
+        answer[ends - 2] = True
+        in_phrasing = content & phrasing[text_of_word]
+        content_ids = positions[in_phrasing]
+        content_lengths = np.bincount(text_of_word[in_phrasing], minlength=len(texts))
+        size = len(self._vocabulary)
+        kept = _first_occurrences(text_of_word, tokens, np.flatnonzero(content), size)
+        kept_texts = text_of_word[kept]
+        # An entry's first occurrence of a token is also the first in its text: among `kept`.
+        entry_kept = _first_occurrences(entry_of_word, tokens, kept, size)
+        return _Indexed(
+            tokens[kept[phrasing[kept_texts]]],
+            np.bincount(kept_texts, minlength=len(texts))[phrasing],
+            content_ids,
+            content_lengths[phrasing],
+            tokens[kept[answer[kept_texts]]],
+            tokens[entry_kept],
+            np.bincount(entry_of_word[entry_kept], minlength=len(sizes)),
+        )
+
+    def _surface_positions(self, words: list[str]) -> npt.NDArray[np.int64]:
+        """Return each word's position in _surface (stop words: _STOPWORD), adding new ones.
+
+        New words are added in order of first appearance, with their stems if new.
+        """
+        found = map(self._surface_ids.get, words, itertools.repeat(_NEW))
+        positions = np.fromiter(found, np.int64, len(words))
+        new = np.flatnonzero(positions == _NEW).tolist()
+        if new:
+            for word in dict.fromkeys(map(words.__getitem__, new)):
+                self._surface_ids[word] = len(self._surface)
+                self._surface[word] = token = stem(word)
+                self._surface_tokens.append(
+                    self._vocabulary.setdefault(token, len(self._vocabulary))
+                )
+            positions[new] = [self._surface_ids[words[index]] for index in new]
+        return positions
 
     def _spelling_variants(self, counts: npt.NDArray[np.int64]) -> dict[int, int]:
         """Map the knowledge base's own misspellings to the token of the word they misspell.
@@ -325,30 +358,47 @@ class Matcher:
             dtype=np.int64,
             count=len(choices),
         )
+        # Typos seldom touch the first letter: each word is compared with the choices that
+        # share its first letter only (in their order: ties go the same way).
+        groups: dict[str, tuple[list[int], list[int]]] = {}  # letter -> candidates, choices
+        for index, word in enumerate(candidates):
+            groups.setdefault(word[0], ([], []))[0].append(index)
+        for index, word in enumerate(choices):
+            if word[0] in groups:
+                groups[word[0]][1].append(index)
+        targets: dict[int, int] = {}  # candidate -> the token it misspells
+        for rows, columns_in in groups.values():
+            if not columns_in:
+                continue
+            others = [choices[column] for column in columns_in]
+            other_tokens = choice_tokens[columns_in]
+            for start in range(0, len(rows), _VARIANT_BLOCK):
+                block = rows[start : start + _VARIANT_BLOCK]
+                similar = process.cdist(
+                    [candidates[index] for index in block],
+                    others,
+                    scorer=fuzz.ratio,
+                    score_cutoff=_TYPO_CUTOFF_LONG,
+                    dtype=np.uint8,
+                    workers=-1,
+                )
+                for row, index in enumerate(block):
+                    word = candidates[index]
+                    token = self._vocabulary[self._surface[word]]
+                    columns = np.flatnonzero(similar[row])
+                    for column in columns[np.argsort(-similar[row, columns], kind="stable")]:
+                        target, other = int(other_tokens[column]), others[column]
+                        if (
+                            target != token
+                            and counts[target] >= _VARIANT_RATIO * counts[token]
+                            and abs(len(other) - len(word)) <= 1
+                        ):
+                            targets[index] = target
+                            break
         variants: dict[int, int] = {}
-        for start in range(0, len(candidates), _VARIANT_BLOCK):
-            block = candidates[start : start + _VARIANT_BLOCK]
-            similar = process.cdist(
-                block,
-                choices,
-                scorer=fuzz.ratio,
-                score_cutoff=_TYPO_CUTOFF_LONG,
-                dtype=np.uint8,
-                workers=-1,
-            )
-            for row, word in enumerate(block):
-                token = self._vocabulary[self._surface[word]]
-                columns = np.flatnonzero(similar[row])
-                for column in columns[np.argsort(-similar[row, columns], kind="stable")]:
-                    target, other = int(choice_tokens[column]), choices[column]
-                    if (
-                        target != token
-                        and counts[target] >= _VARIANT_RATIO * counts[token]
-                        and other[0] == word[0]  # typos seldom touch the first letter
-                        and abs(len(other) - len(word)) <= 1
-                    ):
-                        variants.setdefault(token, target)
-                        break
+        for index in sorted(targets):  # in the candidates' order: the first one's target wins
+            token = self._vocabulary[self._surface[candidates[index]]]
+            variants.setdefault(token, targets[index])
         return variants
 
     def search(self, text: str, *, limit: int = 5) -> list[Match]:
@@ -736,7 +786,7 @@ class Matcher:
 
 
 _UNKNOWN, _STOPWORD = -1, -2
-_is_stopword = STOPWORDS.__contains__
+_NEW = -3  # a word the index build has not seen yet
 # Occurrences of a query's words in the candidates' phrasings are found by filtering the
 # words' whole postings while they are at most this many times the bounds a search would
 # look up (small bases), else by searching the postings between the bounds (large ones).
@@ -749,6 +799,9 @@ _VARIANT_BLOCK = 1024  # words compared at once: bounds the similarity matrix's 
 # Tokens processed at once where index arrays are built from all items' tokens: bounds the
 # temporary arrays (a large base has ten million tokens).
 _BLOCK_TOKENS = 1 << 16
+# Entries indexed at once (Matcher._index_texts): bounds the words held as strings and the
+# temporary arrays (about 50,000 words: 1,024 entries raised the index peak by 24 MB at 10,000).
+_BLOCK_ENTRIES = 256
 # While the knowledge base has at most this many distinct words (a large one has a few
 # thousand), the index build keeps token and word numbers in two bytes (array type _NARROW).
 _NARROW, _NARROW_WORDS = "H", 1 << 16
@@ -785,6 +838,38 @@ def _rarity(word: str) -> float:
 
 # Misspelt stop words must not be "corrected" into topic words ("wat" -> "what", not "vat").
 _TYPO_STOPWORDS = tuple(sorted(word for word in STOPWORDS if len(word) >= _MIN_TYPO_LENGTH))
+
+
+class _Indexed(NamedTuple):
+    """A block of entries, indexed (see Matcher._index_texts): flat arrays with lengths."""
+
+    phrasing_tokens: npt.NDArray[np.int64]
+    phrasing_lengths: npt.NDArray[np.int64]
+    content_ids: npt.NDArray[np.int64]  # each phrasing's content words, as _surface positions
+    content_lengths: npt.NDArray[np.int64]
+    answer_tokens: npt.NDArray[np.int64]  # only counted
+    entry_tokens: npt.NDArray[np.int64]
+    entry_lengths: npt.NDArray[np.int64]
+
+
+def _first_occurrences(
+    groups: npt.NDArray[np.int64],
+    tokens: npt.NDArray[np.int64],
+    positions: npt.NDArray[np.int64],
+    size: int,
+) -> npt.NDArray[np.int64]:
+    """Return the `positions` (ascending) whose group and token meet at none of the earlier ones.
+
+    Tokens are below `size`.
+    """
+    _, first = np.unique(groups[positions] * size + tokens[positions], return_index=True)
+    first.sort()
+    return positions[first]
+
+
+def _append(target: array[int], values: npt.NDArray[np.int64]) -> None:
+    """Append numbers to an array, in its type."""
+    target.frombytes(values.astype(target.typecode).tobytes())
 
 
 def _widened(items: array[int]) -> array[int]:

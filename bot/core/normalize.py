@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import snowballstemmer
 
-__all__ = ["STOPWORDS", "content_words", "normalize", "sentences", "stem", "tokens"]
+__all__ = ["STOPWORDS", "Normalizer", "content_words", "normalize", "sentences", "stem", "tokens"]
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
 
@@ -82,7 +82,7 @@ _THOUSANDS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
 # Something each of the two must find to change anything: a cheaper scan of long texts
 # (patterns that start with a literal character are searched for it first, at C speed).
 _MAY_BE_ACRONYM = re.compile(r"\.[a-z]\.")
-_MAY_BE_THOUSANDS = (re.compile(r",\d\d\d"), re.compile(r"\.\d\d\d"))
+_MAY_BE_THOUSANDS_COMMA, _MAY_BE_THOUSANDS_DOT = re.compile(r",\d\d\d"), re.compile(r"\.\d\d\d")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 # Function words and chat filler: they carry no topic, so they must never make a match.
@@ -117,6 +117,7 @@ _LEXICON_PAIRS: dict[tuple[str, str], str] = {
     if " " in key
 }
 _LEXICON_FIRST = frozenset(first for first, _ in _LEXICON_PAIRS)
+_LEXICON_SPACED = frozenset(value for value in _LEXICON.values() if " " in value)  # two words
 _LEXICON_SINGLE_BOTH: frozenset[str | bytes] = frozenset(
     {*_LEXICON_SINGLE, *(word.encode() for word in _LEXICON_SINGLE)}
 )
@@ -139,20 +140,7 @@ def normalize(text: str) -> str:
     # it: a large knowledge base normalises a million phrasings at load time. The result is
     # the same as the plain sequence of passes (tests/core/test_normalize.py checks it).
     ascii_only = text.isascii()
-    if ascii_only:
-        text = (text.translate(_APOSTROPHES) if "`" in text else text).casefold()
-    else:
-        text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).casefold()
-    if "." in text or "," in text:
-        text = _US.sub(" usa ", text) if "u." in text else text
-        if _MAY_BE_ACRONYM.search(text):
-            text = _ACRONYM.sub(lambda m: m.group().replace(".", ""), text)
-        if any(pattern.search(text) for pattern in _MAY_BE_THOUSANDS):
-            text = _THOUSANDS.sub("", text)
-    if "'" in text:
-        text = _CONTRACTION.sub(_expand, text)
-    elif "nt" in text:
-        text = _BARE_CONTRACTION.sub(lambda match: _IRREGULAR[match.group(0)], text)
+    text = _local_passes(_us(_fold(text, ascii_only)))
     if ascii_only:
         found = text.encode("ascii").translate(_ASCII_WORDS).split()
         if _LEXICON_ASCII.isdisjoint(found) or not _has_lexicon(found, _LEXICON_PAIRS_ASCII):
@@ -165,6 +153,97 @@ def normalize(text: str) -> str:
     return " ".join(_replace_lexicon(words))
 
 
+def _fold(text: str, ascii_only: bool) -> str:
+    """NFKC (not needed for ASCII), apostrophes made one, casefolded."""
+    if ascii_only:
+        return (text.translate(_APOSTROPHES) if "`" in text else text).casefold()
+    return unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).casefold()
+
+
+def _us(text: str) -> str:
+    """Read "U.S." as one word: the one pass whose matches may span whitespace ("u. s.")."""
+    return _US.sub(" usa ", text) if "u." in text else text
+
+
+def _may_be_thousands(text: str) -> bool:
+    """Whether _THOUSANDS may match (its separator is searched for before the pattern)."""
+    return ("," in text and _MAY_BE_THOUSANDS_COMMA.search(text) is not None) or (
+        "." in text and _MAY_BE_THOUSANDS_DOT.search(text) is not None
+    )
+
+
+def _local_passes(text: str) -> str:
+    """Acronyms, thousands separators and contractions: no match of theirs spans whitespace.
+
+    So these passes give the same over a whole text as over each of its whitespace-separated
+    chunks (a word boundary or a look-around at a chunk's edge sees whitespace either way).
+    """
+    if "." in text or "," in text:
+        if "." in text and _MAY_BE_ACRONYM.search(text):
+            text = _ACRONYM.sub(lambda m: m.group().replace(".", ""), text)
+        if _may_be_thousands(text):
+            text = _THOUSANDS.sub("", text)
+    if "'" in text:
+        text = _CONTRACTION.sub(_expand, text)
+    elif "nt" in text and ("cant" in text or "wont" in text or "aint" in text):
+        text = _BARE_CONTRACTION.sub(lambda match: _IRREGULAR[match.group(0)], text)
+    return text
+
+
+class Normalizer:
+    """normalize() for many texts of one knowledge base: its chunks' words are remembered.
+
+    A chunk (text between whitespace, as "(DOMA)," or "can't") recurs across the phrasings and
+    answers of a base, and what the passes after "U.S." make of it depends on it alone (see
+    _local_passes). Owned by one load or index build, never process-wide, and it holds chunks,
+    never whole texts. Results are exactly normalize()'s (tests/core/test_normalize.py).
+    """
+
+    _LIMIT = 1 << 18  # chunks remembered at most (then forgotten at once: a bound on memory)
+
+    def __init__(self) -> None:
+        self._words: dict[str, tuple[str, ...]] = {}  # chunk -> its words
+        self._lexical: set[str] = set()  # chunks with a word the lexicon may replace
+
+    def __call__(self, text: str) -> str:
+        """Return normalize(text)."""
+        return " ".join(self.words(text))
+
+    def words(self, text: str) -> list[str]:
+        """Return normalize(text).split(), without joining the words to split them again."""
+        if not text.isascii():
+            return normalize(text).split()
+        if len(self._words) >= self._LIMIT:  # between texts: a text's chunks are all kept
+            self._words.clear()
+            self._lexical.clear()
+        chunks = _us(_fold(text, True)).split()
+        found = list(map(self._words.get, chunks))
+        if None in found:
+            self._fill(found, chunks)
+        words = list(itertools.chain.from_iterable(found))  # type: ignore[arg-type]
+        if self._lexical.isdisjoint(chunks) or not _has_lexicon(words, _LEXICON_PAIRS):
+            return words
+        replaced = _replace_lexicon(words)
+        return replaced if _LEXICON_SPACED.isdisjoint(replaced) else " ".join(replaced).split()
+
+    def _fill(self, found: list[tuple[str, ...] | None], chunks: list[str]) -> None:
+        """Work out the words of the chunks not seen before (None in `found`) and keep them."""
+        missing = found.index(None)
+        while True:
+            chunk = chunks[missing]
+            words = self._words.get(chunk)  # (the same chunk may be missing twice)
+            if words is None:
+                parts = _local_passes(chunk).encode("ascii").translate(_ASCII_WORDS).split()
+                words = self._words[chunk] = tuple(b" ".join(parts).decode("ascii").split())
+                if not _LEXICON_ASCII.isdisjoint(parts):
+                    self._lexical.add(chunk)
+            found[missing] = words
+            try:
+                missing = found.index(None, missing + 1)
+            except ValueError:
+                return
+
+
 def _has_lexicon(words: list[_W], pairs: Iterable[tuple[_W, _W]]) -> bool:
     """Whether a lexicon word, or both words of a lexicon pair, occur in `words`."""
     present = set(words)
@@ -175,21 +254,35 @@ def _has_lexicon(words: list[_W], pairs: Iterable[tuple[_W, _W]]) -> bool:
 
 def _replace_lexicon(words: list[str]) -> list[str]:
     """Replace lexicon words (and word pairs) left to right, as one regex pass would."""
+    out = list(map(_LEXICON.get, words, words))  # word by word, at C speed
     present = set(words)
     if not any(first in present and second in present for first, second in _LEXICON_PAIRS):
-        return list(map(_LEXICON.get, words, words))  # no pair: word by word, at C speed
-    out: list[str] = []
-    index = 0
-    while index < len(words):
-        word = words[index]
-        pair = _LEXICON_PAIRS.get((word, words[index + 1])) if index + 1 < len(words) else None
-        if pair is not None:
-            out.append(pair)
-            index += 2
+        return out
+    # Then the pairs, left to right: a pair's second word is not the first of another pair.
+    starts = sorted(index for first in _LEXICON_FIRST for index in _positions(words, first))
+    seconds: list[int] = []
+    for index in starts:
+        if (seconds and seconds[-1] == index) or index + 1 == len(words):
             continue
-        out.append(_LEXICON.get(word, word))
-        index += 1
+        pair = _LEXICON_PAIRS.get((words[index], words[index + 1]))
+        if pair is not None:
+            out[index] = pair
+            seconds.append(index + 1)
+    for index in reversed(seconds):
+        del out[index]
     return out
+
+
+def _positions(words: list[str], word: str) -> list[int]:
+    """Where `word` occurs in `words` (list.index runs at C speed)."""
+    found: list[int] = []
+    index = -1
+    try:
+        while True:
+            index = words.index(word, index + 1)
+            found.append(index)
+    except ValueError:
+        return found
 
 
 _STEMMER = snowballstemmer.stemmer("english")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -292,10 +293,23 @@ def test_yaml_the_first_pass_does_not_handle_is_read_the_usual_way() -> None:
         "a: !!str 12\nb: !!int '7'\nc: !!float 1\nd: ''\ne:\n",
         "? complex\n: key\n'=': equals\n",
         "a: [2012-01-01, 2012-01-01, '2012-01-01', yes, yes, 'yes', 12, 12, '12', ~, ~, t, t]\n",
+        "a: [true love is the theme of this long text, no one at all knows it yet, on and on "
+        "and on and on and on and on, 1234567890123456789012345678901234567890]\n",
     ],
 )
 def test_the_event_builder_gives_what_yaml_load_gives(text: str) -> None:
     assert list(_construct_fast(text)) == [yaml.load(text, Loader=_SafeLoader)]  # noqa: S506
+
+
+def test_the_types_of_single_words_are_never_long() -> None:
+    """A long plain scalar that starts as only they may is text (see loader._TEXT_WHEN_LONG)."""
+    for resolvers in _SafeLoader.yaml_implicit_resolvers.values():
+        for tag, regexp in resolvers:
+            if tag in loader._WORD_TAGS:
+                widest = re._parser.parse(regexp.pattern, regexp.flags).getwidth()[1]
+                assert widest <= loader._SHORT, tag
+    assert set("yYnNtTfFoO<=") <= loader._TEXT_WHEN_LONG
+    assert not set("0123456789+-.") & loader._TEXT_WHEN_LONG
 
 
 @pytest.mark.parametrize(

@@ -67,3 +67,17 @@ def test_normalize_matches_the_plain_passes_on_random_text() -> None:
     for _ in range(20000):
         text = "".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 12)))
         assert module.normalize(text) == reference(text), repr(text)
+
+
+def test_normalizer_gives_what_normalize_gives() -> None:
+    rng = random.Random(2012)
+    texts = real_texts() + [
+        "".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 12))) for _ in range(20000)
+    ]
+    normalizer, forgetful = module.Normalizer(), module.Normalizer()
+    forgetful._LIMIT = 8  # forgets its chunks every few texts
+    for text in texts + texts:  # the second time from remembered chunks
+        expected = module.normalize(text)
+        assert normalizer(text) == expected, repr(text)
+        assert forgetful(text) == expected, repr(text)
+        assert normalizer.words(text) == expected.split(), repr(text)
