@@ -16,7 +16,7 @@ import math
 from array import array
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -416,7 +416,7 @@ class Matcher:
                 [t for q in part_queries for t in q.topical],
             ]
         )
-        bins, row_shared, complete = self._first_stage(pair_tokens, pair_bin, pair_weights, parts)
+        bins, row_shared, complete = self._first_stage(pair_tokens, pair_sizes, pair_weights)
         rows = bins.size
         if not rows:
             return results
@@ -600,41 +600,33 @@ class Matcher:
     def _first_stage(
         self,
         pair_tokens: npt.NDArray[np.int64],
-        pair_bin: npt.NDArray[np.int64] | None,
+        pair_sizes: list[int],
         pair_weights: npt.NDArray[np.float64],
-        parts: int,
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], bool]:
         """Stage 1: each part's entries by how much of it their whole text covers.
 
-        Cheap, one posting per entry and word, counted for every part at once in one bin per
-        part and entry; a part keeps its best few hundred. Returns rows as their bins (part x
-        entries + entry: by part, entries ascending), the weight each shares, and whether
-        they are complete: every entry that shares a word with a part is a row of it.
+        Cheap, one posting per entry and word, counted part after part in one bin per entry;
+        a part keeps its best few hundred. Returns rows as their bins (part x entries + entry:
+        by part, entries ascending), the weight each shares, and whether they are complete:
+        every entry that shares a word with a part is a row of it. Part by part, because a
+        long message's common words have postings in most entries of a large base: all parts
+        at once made temporary arrays of tens of megabytes.
         """
         entries = len(self._entry_ids)
         starts, lengths, counts = self._entry_postings.runs(pair_tokens)
-        items = self._entry_postings.items_of(starts, lengths)
-        sums = np.bincount(
-            items if pair_bin is None else items + pair_bin.repeat(counts),
-            pair_weights.repeat(counts),
-            parts * entries,
-        )
-        bins = sums.nonzero()[0]  # weights are positive: hits sum to > 0
-        shared = cast("npt.NDArray[np.float64]", sums[bins])
-        if bins.size <= _FIRST_STAGE:
-            return bins, shared, True
-        sizes = np.bincount(bins // entries, minlength=parts).tolist()
-        if max(sizes) <= _FIRST_STAGE:
-            return bins, shared, True
-        keep = []
-        for start, size in zip(itertools.accumulate(sizes, initial=0), sizes, strict=False):
-            if size > _FIRST_STAGE:
-                best = np.argpartition(-shared[start : start + size], _FIRST_STAGE - 1)
-                keep.append(start + np.sort(best[:_FIRST_STAGE]))
-            else:
-                keep.append(np.arange(start, start + size))
-        kept = np.concatenate(keep)
-        return bins[kept], shared[kept], False
+        bins, shared, complete = [], [], True
+        bounds = itertools.pairwise(itertools.accumulate(pair_sizes, initial=0))
+        for part, (first, last) in enumerate(bounds):
+            items = self._entry_postings.items_of(starts[first:last], lengths[first:last])
+            sums = np.bincount(items, pair_weights[first:last].repeat(counts[first:last]), entries)
+            hits = sums.nonzero()[0]  # weights are positive: hits sum to > 0
+            if hits.size > _FIRST_STAGE:
+                complete = False
+                best = np.argpartition(-sums[hits], _FIRST_STAGE - 1)
+                hits = hits[np.sort(best[:_FIRST_STAGE])]
+            bins.append(hits + part * entries if part else hits)
+            shared.append(sums[hits])
+        return _joined(bins), _joined(shared), complete
 
     def _query(self, text: str) -> _Query:
         words = content_words(normalize(text))
