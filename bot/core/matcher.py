@@ -223,18 +223,19 @@ class Matcher:
         self._phrasing_entry = np.repeat(np.arange(sizes.size, dtype=np.int32), sizes)
         self._entry_first = np.cumsum(sizes, dtype=np.int64) - sizes
         self._entry_phrasings = np.bincount(self._phrasing_entry, minlength=entries)
-        self._phrasing_tokens = _Forward(*phrasing_items, vocabulary_size)
+        # Each phrasing's tokens: only to build from (the postings hold them for queries).
+        phrasing_index = _Forward(*phrasing_items, vocabulary_size)
         del phrasing_items  # the forward index holds them now, tokens in their smallest type
-        self._phrasing_weight = self._phrasing_tokens.row_sums(self._idf)
+        self._phrasing_weight = phrasing_index.row_sums(self._idf)
         self._entry_phrasing_bounds = np.column_stack(
             (self._entry_first, self._entry_first + self._entry_phrasings)
         )
         # Token -> the phrasings that use it, with the token's rank in each.
         release_free_memory()
         self._word_phrasings = _Postings(
-            self._phrasing_tokens.flat, self._phrasing_tokens.starts, vocabulary_size, ranks=True
+            phrasing_index.flat, phrasing_index.starts, vocabulary_size, ranks=True
         )
-        del self._word_ids
+        del phrasing_index, self._word_ids
         self._vocabulary_size = vocabulary_size
         self._caches()
         release_free_memory()  # the last build's temporaries: questions start from the index
