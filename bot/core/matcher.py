@@ -922,10 +922,13 @@ class _Postings:
         tokens = np.asarray(item_tokens)  # any integer type: not copied
         start = np.concatenate(([0], np.cumsum(_count(tokens, size=vocabulary_size))))
         self._items = np.empty(tokens.size, dtype=np.int32)
-        rank_limit = max(int(np.diff(item_start).max(initial=0)), 1)
+        blocks = _blocks(item_start)
+        # The longest item, block by block: no temporary array as long as the items.
+        longest = (int(np.diff(item_start[first : last + 1]).max()) for first, last in blocks)
+        rank_limit = max(1, max(longest, default=0)) if ranks else 1
         self._ranks = np.zeros(tokens.size if ranks else 0, dtype=np.min_scalar_type(rank_limit))
         free = start[:-1].copy()  # where each token's next posting goes
-        for first, last in _blocks(item_start):
+        for first, last in blocks:
             low, high = int(item_start[first]), int(item_start[last])
             block = tokens[low:high]
             order = np.argsort(block, kind="stable")
