@@ -189,11 +189,6 @@ class Matcher:
         self._typo_choices = [*self._surface_words, *_TYPO_STOPWORDS]
         entries = max(len(self._entry_ids), 1)
         document_frequency = _count(entry_items[0], size=vocabulary_size).astype(np.float64)
-        release_free_memory()  # before each large index array: what was freed goes first
-        self._entry_postings = _Postings(
-            entry_items[0], np.concatenate(([0], np.cumsum(entry_items[1]))), vocabulary_size
-        )
-        del entry_items  # each big temporary goes before the next index array is built
         rarity = np.full(vocabulary_size, _MIN_RARITY, dtype=np.float64)
         everyday = np.ones(vocabulary_size, dtype=np.float64)  # rarity of the commonest form
         english = np.zeros(vocabulary_size, dtype=np.float64)  # frequency of the commonest form
@@ -219,23 +214,30 @@ class Matcher:
         self._idf = np.log1p(entries / np.maximum(document_frequency, 1.0))
         self._weights = self._idf * rarity
 
-        sizes = np.asarray(entry_sizes, dtype=np.int32)
-        self._phrasing_entry = np.repeat(np.arange(sizes.size, dtype=np.int32), sizes)
-        self._entry_first = np.cumsum(sizes, dtype=np.int64) - sizes
-        self._entry_phrasings = np.bincount(self._phrasing_entry, minlength=entries)
         # Each phrasing's tokens: only to build from (the postings hold them for queries).
         phrasing_index = _Forward(*phrasing_items, vocabulary_size)
         del phrasing_items  # the forward index holds them now, tokens in their smallest type
         self._phrasing_weight = phrasing_index.row_sums(self._idf)
-        self._entry_phrasing_bounds = np.column_stack(
-            (self._entry_first, self._entry_first + self._entry_phrasings)
-        )
-        # Token -> the phrasings that use it, with the token's rank in each.
+        # Token -> the phrasings that use it, with the token's rank in each. The postings
+        # are the largest builds: this one goes first, while the entries' tokens are still
+        # half the size of their postings, and arrays not needed for them come after both.
         release_free_memory()
         self._word_phrasings = _Postings(
             phrasing_index.flat, phrasing_index.starts, vocabulary_size, ranks=True
         )
         del phrasing_index, self._word_ids
+        release_free_memory()  # before each large index array: what was freed goes first
+        self._entry_postings = _Postings(
+            entry_items[0], np.concatenate(([0], np.cumsum(entry_items[1]))), vocabulary_size
+        )
+        del entry_items  # each big temporary goes before the next index array is built
+        sizes = np.asarray(entry_sizes, dtype=np.int32)
+        self._phrasing_entry = np.repeat(np.arange(sizes.size, dtype=np.int32), sizes)
+        self._entry_first = np.cumsum(sizes, dtype=np.int64) - sizes
+        self._entry_phrasings = np.bincount(self._phrasing_entry, minlength=entries)
+        self._entry_phrasing_bounds = np.column_stack(
+            (self._entry_first, self._entry_first + self._entry_phrasings)
+        )
         self._vocabulary_size = vocabulary_size
         self._caches()
         release_free_memory()  # the last build's temporaries: questions start from the index
