@@ -16,7 +16,7 @@ import math
 from array import array
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -192,11 +192,6 @@ class Matcher:
         self._typo_choices = [*self._surface_words, *_TYPO_STOPWORDS]
         entries = max(len(self._entry_ids), 1)
         document_frequency = _count(entry_items[0], size=vocabulary_size).astype(np.float64)
-        release_free_memory()  # before each large index array: what was freed goes first
-        self._entry_postings = _Postings(
-            entry_items[0], np.concatenate(([0], np.cumsum(entry_items[1]))), vocabulary_size
-        )
-        del entry_items  # each big temporary goes before the next index array is built
         rarity = np.full(vocabulary_size, _MIN_RARITY, dtype=np.float64)
         everyday = np.ones(vocabulary_size, dtype=np.float64)  # rarity of the commonest form
         english = np.zeros(vocabulary_size, dtype=np.float64)  # frequency of the commonest form
@@ -222,20 +217,29 @@ class Matcher:
         self._idf = np.log1p(entries / np.maximum(document_frequency, 1.0))
         self._weights = self._idf * rarity
 
+        # Each phrasing's tokens: only to build from (the postings hold them for queries).
+        phrasing_index = _Forward(*phrasing_items, vocabulary_size)
+        del phrasing_items  # the forward index holds them now, tokens in their smallest type
+        self._phrasing_weight = phrasing_index.row_sums(self._idf)
+        # Token -> the phrasings that use it, with the token's rank in each. The postings
+        # are the largest builds: this one goes first, while the entries' tokens are still
+        # half the size of their postings, and arrays not needed for them come after both.
+        release_free_memory()
+        self._word_phrasings = _Postings(
+            phrasing_index.flat, phrasing_index.starts, vocabulary_size, ranks=True
+        )
+        del phrasing_index
+        release_free_memory()  # before each large index array: what was freed goes first
+        self._entry_postings = _Postings(
+            entry_items[0], np.concatenate(([0], np.cumsum(entry_items[1]))), vocabulary_size
+        )
+        del entry_items  # each big temporary goes before the next index array is built
         sizes = np.asarray(entry_sizes, dtype=np.int32)
         self._phrasing_entry = np.repeat(np.arange(sizes.size, dtype=np.int32), sizes)
         self._entry_first = np.cumsum(sizes, dtype=np.int64) - sizes
         self._entry_phrasings = np.bincount(self._phrasing_entry, minlength=entries)
-        self._phrasing_tokens = _Forward(*phrasing_items, vocabulary_size)
-        del phrasing_items  # the forward index holds them now, tokens in their smallest type
-        self._phrasing_weight = self._phrasing_tokens.row_sums(self._idf)
         self._entry_phrasing_bounds = np.column_stack(
             (self._entry_first, self._entry_first + self._entry_phrasings)
-        )
-        # Token -> the phrasings that use it, with the token's rank in each.
-        release_free_memory()
-        self._word_phrasings = _Postings(
-            self._phrasing_tokens.flat, self._phrasing_tokens.starts, vocabulary_size, ranks=True
         )
         self._vocabulary_size = vocabulary_size
         self._caches()
@@ -488,7 +492,7 @@ class Matcher:
                 [t for q in part_queries for t in q.topical],
             ]
         )
-        bins, row_shared, complete = self._first_stage(pair_tokens, pair_bin, pair_weights, parts)
+        bins, row_shared, complete = self._first_stage(pair_tokens, pair_sizes, pair_weights)
         rows = bins.size
         if not rows:
             return results
@@ -674,41 +678,33 @@ class Matcher:
     def _first_stage(
         self,
         pair_tokens: npt.NDArray[np.int64],
-        pair_bin: npt.NDArray[np.int64] | None,
+        pair_sizes: list[int],
         pair_weights: npt.NDArray[np.float64],
-        parts: int,
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], bool]:
         """Stage 1: each part's entries by how much of it their whole text covers.
 
-        Cheap, one posting per entry and word, counted for every part at once in one bin per
-        part and entry; a part keeps its best few hundred. Returns rows as their bins (part x
-        entries + entry: by part, entries ascending), the weight each shares, and whether
-        they are complete: every entry that shares a word with a part is a row of it.
+        Cheap, one posting per entry and word, counted part after part in one bin per entry;
+        a part keeps its best few hundred. Returns rows as their bins (part x entries + entry:
+        by part, entries ascending), the weight each shares, and whether they are complete:
+        every entry that shares a word with a part is a row of it. Part by part, because a
+        long message's common words have postings in most entries of a large base: all parts
+        at once made temporary arrays of tens of megabytes.
         """
         entries = len(self._entry_ids)
         starts, lengths, counts = self._entry_postings.runs(pair_tokens)
-        items = self._entry_postings.items_of(starts, lengths)
-        sums = np.bincount(
-            items if pair_bin is None else items + pair_bin.repeat(counts),
-            pair_weights.repeat(counts),
-            parts * entries,
-        )
-        bins = (sums != 0).nonzero()[0]  # weights are positive: hits sum to > 0
-        shared = cast("npt.NDArray[np.float64]", sums[bins])
-        if bins.size <= _FIRST_STAGE:
-            return bins, shared, True
-        sizes = np.bincount(bins // entries, minlength=parts).tolist()
-        if max(sizes) <= _FIRST_STAGE:
-            return bins, shared, True
-        keep = []
-        for start, size in zip(itertools.accumulate(sizes, initial=0), sizes, strict=False):
-            if size > _FIRST_STAGE:
-                best = np.argpartition(-shared[start : start + size], _FIRST_STAGE - 1)
-                keep.append(start + np.sort(best[:_FIRST_STAGE]))
-            else:
-                keep.append(np.arange(start, start + size))
-        kept = np.concatenate(keep)
-        return bins[kept], shared[kept], False
+        bins, shared, complete = [], [], True
+        bounds = itertools.pairwise(itertools.accumulate(pair_sizes, initial=0))
+        for part, (first, last) in enumerate(bounds):
+            items = self._entry_postings.items_of(starts[first:last], lengths[first:last])
+            sums = np.bincount(items, pair_weights[first:last].repeat(counts[first:last]), entries)
+            hits = (sums != 0).nonzero()[0]  # weights are positive: hits sum to > 0
+            if hits.size > _FIRST_STAGE:
+                complete = False
+                best = np.argpartition(-sums[hits], _FIRST_STAGE - 1)
+                hits = hits[np.sort(best[:_FIRST_STAGE])]
+            bins.append(hits + part * entries if part else hits)
+            shared.append(sums[hits])
+        return _joined(bins), _joined(shared), complete
 
     def _query(self, text: str) -> _Query:
         words = content_words(normalize(text))
@@ -1038,10 +1034,13 @@ class _Postings:
         tokens = np.asarray(item_tokens)  # any integer type: not copied
         start = np.concatenate(([0], np.cumsum(_count(tokens, size=vocabulary_size))))
         self._items = np.empty(tokens.size, dtype=np.int32)
-        rank_limit = max(int(np.diff(item_start).max(initial=0)), 1)
+        blocks = _blocks(item_start)
+        # The longest item, block by block: no temporary array as long as the items.
+        longest = (int(np.diff(item_start[first : last + 1]).max()) for first, last in blocks)
+        rank_limit = max(1, max(longest, default=0)) if ranks else 1
         self._ranks = np.zeros(tokens.size if ranks else 0, dtype=np.min_scalar_type(rank_limit))
         free = start[:-1].copy()  # where each token's next posting goes
-        for first, last in _blocks(item_start):
+        for first, last in blocks:
             low, high = int(item_start[first]), int(item_start[last])
             block = tokens[low:high]
             order = np.argsort(block, kind="stable")

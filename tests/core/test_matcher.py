@@ -151,10 +151,23 @@ def test_parts_with_the_same_content_words_are_one_query() -> None:
     assert index.search(text) == index.search("what is the new DHS guidance on same-sex couples?")
 
 
+@cache
+def phrasing_tokens(index: Matcher) -> list[set[int]]:
+    """Each phrasing's tokens, read back from the index's postings (it keeps no other copy)."""
+    postings = index._word_phrasings
+    tokens = np.arange(index._vocabulary_size)
+    starts, lengths, counts = postings.runs(tokens)
+    found: list[set[int]] = [set() for _ in range(index._phrasing_weight.size)]
+    items = postings.items_of(starts, lengths).tolist()
+    for token, phrasing in zip(tokens.repeat(counts).tolist(), items, strict=True):
+        found[phrasing].add(token)
+    return found
+
+
 def reference_evidence(index: Matcher, query: matcher_module._Query, phrasing: int) -> float:
     """Match.evidence as defined: the topicality of the query's tokens the phrasing has, in
     the query's order, summed one after another below 8 and by numpy's sum from 8 on."""
-    present = set(index._phrasing_tokens.tokens(phrasing))
+    present = phrasing_tokens(index)[phrasing]
     shared = [token for token in query.token_ids if token in present]
     if len(shared) >= 8:
         return float(index._topical[shared].sum())
