@@ -103,6 +103,50 @@ def test_a_corrupt_cache_file_is_ignored_removed_and_rebuilt(
     assert len(parses) == 2
 
 
+@pytest.mark.parametrize("kept", [0.5, 0.99])
+def test_a_cache_file_cut_short_is_rebuilt(
+    folder: Path, tmp_path: Path, parses: list[int], kept: float
+) -> None:
+    """Cut in the arrays after the pickle, or in the table of where they are."""
+    cache = tmp_path / "cache"
+    good = KnowledgeStore(folder, cache_dir=cache)
+    (path,) = cache.glob("engine-*.pickle")
+    whole = path.read_bytes()
+    path.write_bytes(whole[: int(len(whole) * kept)])
+    rebuilt = KnowledgeStore(folder, cache_dir=cache)
+    assert len(parses) == 2
+    assert decisions(rebuilt) == decisions(good)
+    assert path.read_bytes() == whole
+
+
+def test_the_index_arrays_are_mapped_from_the_file_read_only(folder: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    built = KnowledgeStore(folder, cache_dir=cache).engine.matcher
+    loaded = KnowledgeStore(folder, cache_dir=cache).engine.matcher
+    for name in ("_phrasing_weight", "_phrasing_entry", "_entry_phrasing_bounds"):
+        array, fresh = getattr(loaded, name), getattr(built, name)
+        assert not array.flags.writeable
+        assert array.dtype == fresh.dtype and np.array_equal(array, fresh)
+    for name in ("_word_phrasings", "_entry_postings"):
+        assert vars(getattr(loaded, name)).keys() == vars(getattr(built, name)).keys()
+        for key, array in vars(getattr(loaded, name)).items():
+            assert np.array_equal(array, vars(getattr(built, name))[key])
+
+
+def test_an_engine_outlives_its_cache_file_being_replaced(
+    folder: Path, tmp_path: Path, parses: list[int]
+) -> None:
+    cache = tmp_path / "cache"
+    KnowledgeStore(folder, cache_dir=cache)
+    store = KnowledgeStore(folder, cache_dir=cache)  # mapped from the file
+    engine, expected = store.engine, decisions(store)
+    law = folder / "law.yaml"
+    law.write_text(law.read_text("utf-8") + "\n# a comment changes the bytes\n", "utf-8")
+    store.reload()  # writes the new file, deletes the one the old engine maps
+    assert len(parses) == 2 and len(list(cache.glob("engine-*.pickle"))) == 1
+    assert [engine.decide(q, mode) for q in QUESTIONS for mode in Mode] == expected
+
+
 def test_another_code_version_does_not_use_the_cache(
     folder: Path, tmp_path: Path, parses: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
