@@ -37,16 +37,16 @@ _OUTCOMES = ("right", "offered", "wrong", "none", "legal")
 
 
 def _without(knowledge: KnowledgeBase, entry_id: str, entry: Entry | None) -> KnowledgeBase:
-    """The knowledge base with `entry_id` replaced by `entry`, or removed (None)."""
-    entries = {
-        key: value.replace(see_also=tuple(s for s in value.see_also if s != entry_id))
-        if entry is None
-        else value
-        for key, value in knowledge.entries.items()
-        if key != entry_id or entry is not None
-    }
+    """The knowledge base with `entry_id` replaced by `entry`, or removed (None) with its links."""
+    entries = dict(knowledge.entries)
     if entry is not None:
         entries[entry_id] = entry
+    else:
+        del entries[entry_id]
+        entries = {
+            key: value.replace(see_also=tuple(s for s in value.see_also if s != entry_id))
+            for key, value in entries.items()
+        }
     return KnowledgeBase(entries=entries, sources=knowledge.sources)
 
 
