@@ -1,51 +1,44 @@
-"""The discord.py bot: holds settings, the knowledge store and the database; cogs do the rest."""
+"""The discord.py bot: wiring only. Settings, knowledge, database, metrics, health, the cogs."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import time
 from typing import Any
 
 import discord
 import yarl
 from discord.ext import commands
 
+from bot.app import Responder
 from bot.cooldown import Cooldown
-from bot.core.decide import Kind, Mode
 from bot.core.editor import KnowledgeEditor
 from bot.core.loader import KnowledgeError
-from bot.core.replies import Organization, Reply, answer_for, compose
+from bot.core.replies import Organization
 from bot.core.store import Diff, KnowledgeStore
 from bot.db import Database
 from bot.health import HealthServer
 from bot.metrics import Metrics
 from bot.settings import Settings
-from bot.ui.render import NO_PINGS, AnswerCards, Rendered, answer_embed, feedback_view
-from bot.ui.views import FeedbackButton, SuggestionButton
+from bot.ui.render import NO_PINGS, AnswerCards
 from bot.watch import watch_knowledge
 
-__all__ = ["EXTENSIONS", "FamilyTies", "ShardedFamilyTies", "make_bot"]
+__all__ = ["EXTENSIONS", "FamilyTies", "ShardedFamilyTies", "make_bot", "point_at_discord"]
 
 log = logging.getLogger(__name__)
-
-# The channel kinds whose `last_message_id` discord.py updates on MESSAGE_CREATE.
-_LAST_MESSAGE_CHANNELS = (
-    discord.TextChannel,
-    discord.Thread,
-    discord.VoiceChannel,
-    discord.StageChannel,
-)
 
 EXTENSIONS = ("bot.exts.answers", "bot.exts.info", "bot.exts.moderation", "bot.exts.errors")
 
 
-def point_at_discord(settings: Settings) -> None:
-    """Aim discord.py's REST and gateway at Discord, a REST proxy, or a test fake."""
-    discord.http.Route.BASE = settings.discord_api_base.rstrip("/")
-    if settings.discord_gateway_url:
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+def point_at_discord(api_base: str, gateway_url: str | None = None) -> None:
+    """Aim discord.py's REST and gateway at Discord, a REST proxy, or a test fake.
+
+    The one place that sets these two class attributes (discord.py has no per-client option).
+    """
+    discord.http.Route.BASE = api_base.rstrip("/")
+    if gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
 class FamilyTies(commands.Bot):
@@ -69,54 +62,25 @@ class FamilyTies(commands.Bot):
             help_command=None,
             **options,
         )
-        point_at_discord(settings)
+        point_at_discord(settings.discord_api_base, settings.discord_gateway_url)
         self.settings = settings
         self.store = store
         self.db = database
         self.editor = KnowledgeEditor(store, database)
         self.organization: Organization = settings.organization.to_core()
-        self.user_cooldown = Cooldown(settings.cooldowns.per_user_seconds)
-        self.answer_cooldown = Cooldown(settings.cooldowns.per_channel_entry_seconds)
         self.metrics = Metrics()
         self.metrics.entries.set_function(lambda: len(self.store.knowledge.entries))
+        self.responder = Responder(
+            lambda: store.engine,
+            self.organization,
+            (self.metrics, database),
+            per_member=Cooldown(settings.cooldowns.per_user_seconds),
+            per_answer=Cooldown(settings.cooldowns.per_channel_entry_seconds),
+        )
         self.cards = AnswerCards()
-        self._skip_own_message_creates()
         self.health: HealthServer | None = None
         self._stop_watching = asyncio.Event()
         self._background: set[asyncio.Task[None]] = set()
-
-    def _skip_own_message_creates(self) -> None:
-        """Do not build a Message for the echo of our own messages (gateway MESSAGE_CREATE).
-
-        Why: Discord echoes every reply the bot posts back to it as a MESSAGE_CREATE; discord.py
-        would turn each one into a Message (the answer card's embed and buttons, the question it
-        replies to with its author and member) and dispatch `on_message` to every listener, all
-        only to be ignored: nothing in FamilyTies reacts to its own messages. That cost about
-        0.1 ms of the event loop per answer (benchmarks/bench_discord.py). The one thing
-        discord.py keeps up to date from such a message is kept: the channel's
-        `last_message_id`. Consequences: the bot's own messages are not in the message cache
-        and never reach `on_message` or `wait_for`. The hook replaces one entry of discord.py's
-        table of gateway parsers (2.7: a dict built per connection state); if the entry is
-        missing, nothing changes.
-        """
-        state = self._connection
-        parsers: dict[str, Any] | None = getattr(state, "parsers", None)
-        parse = parsers.get("MESSAGE_CREATE") if parsers is not None else None
-        if parsers is None or parse is None:
-            log.warning("discord.py has no MESSAGE_CREATE parser: own messages are parsed")
-            return
-
-        def parse_message_create(data: dict[str, Any]) -> None:
-            user = state.user
-            author = data.get("author") or {}
-            if user is None or author.get("id") != str(user.id) or data.get("webhook_id"):
-                parse(data)
-                return
-            channel = self.get_channel(int(data["channel_id"]))
-            if isinstance(channel, _LAST_MESSAGE_CHANNELS):
-                channel.last_message_id = int(data["id"])
-
-        parsers["MESSAGE_CREATE"] = parse_message_create
 
     def may_be_command(self, content: str) -> bool:
         """Tell cheaply whether a message could be a prefix or mention command at all."""
@@ -128,8 +92,8 @@ class FamilyTies(commands.Bot):
     async def on_message(self, message: discord.Message, /) -> None:
         """Run prefix commands, skipping messages that cannot be one.
 
-        Why: commands.Bot parses every message for a command (prefixes, the mention forms);
-        nearly every message the bot sees is a question, answered by the Answers cog.
+        Why: nearly every message the bot sees is a question for the Answers cog, and
+        commands.Bot would parse each one for a command.
         """
         if not message.author.bot and self.may_be_command(message.content):
             await self.process_commands(message)
@@ -140,8 +104,7 @@ class FamilyTies(commands.Bot):
         return self.intents.message_content
 
     async def setup_hook(self) -> None:
-        """Register persistent buttons, load the cogs and publish the slash commands."""
-        self.add_dynamic_items(FeedbackButton, SuggestionButton)
+        """Load the cogs, start the health server and the watcher, publish slash commands."""
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         if self.settings.health_port is not None:
@@ -200,10 +163,6 @@ class FamilyTies(commands.Bot):
             "phrasings": knowledge.phrasing_count,
         }
 
-    def observe_reply(self, started: float) -> None:
-        """Record the time from receiving a question to Discord accepting the reply."""
-        self.metrics.latency.observe(time.perf_counter() - started)
-
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
         """Count and log errors in event handlers (never the message text)."""
         self.metrics.errors.inc()
@@ -223,56 +182,6 @@ class FamilyTies(commands.Bot):
                 "Mentions, DMs and slash commands still work. Enable the intent in the "
                 "Developer Portal to listen."
             )
-
-    async def respond(self, text: str, mode: Mode) -> Reply:
-        """Decide and compose the reply to a question, and count it (never storing legal text)."""
-        engine = self.store.engine
-        decision = engine.decide(text, mode)
-        reply = compose(decision, engine.knowledge, self.organization)
-        log.info(
-            "decision mode=%s kind=%s entry=%s score=%.1f",
-            mode,
-            decision.kind,
-            decision.entry_id,
-            decision.score,
-        )
-        self.metrics.count_decision(decision.kind.value, mode.value)
-        await self.db.record_event(decision.kind.value, mode.value, decision.entry_id)
-        if mode is Mode.ASK and decision.kind in {Kind.NONE, Kind.SUGGEST}:
-            await self.db.record_unanswered(text)
-        return reply
-
-    async def record_feedback(
-        self, interaction: discord.Interaction[Any], entry_id: str, *, helpful: bool
-    ) -> None:
-        """Store a vote (entry id, vote, hashed member) and thank the member privately."""
-        message_id = interaction.message.id if interaction.message else 0
-        await self.db.record_feedback(message_id, interaction.user.id, entry_id, helpful=helpful)
-        log.info("feedback entry=%s helpful=%s", entry_id, helpful)
-        await interaction.response.send_message(
-            "Thanks for telling us."
-            if helpful
-            else "Thanks: we'll use this to improve the answer.",
-            ephemeral=True,
-        )
-
-    async def send_chosen_answer(
-        self, interaction: discord.Interaction[Any], entry_id: str
-    ) -> None:
-        """Post the answer a member picked from "did you mean"."""
-        knowledge = self.store.knowledge
-        entry = knowledge.entries.get(entry_id)
-        private = bool(interaction.message and interaction.message.flags.ephemeral)
-        if entry is None:
-            await interaction.response.send_message(
-                "That topic isn't available any more. Try `/ask` again.", ephemeral=True
-            )
-            return
-        await self.db.record_event(Kind.ANSWER.value, "pick", entry_id)
-        log.info("picked entry=%s", entry_id)
-        answer = answer_for(entry, knowledge)
-        rendered = Rendered(embeds=[answer_embed(answer)], view=feedback_view(entry_id))
-        await interaction.response.send_message(**rendered.kwargs(), ephemeral=private)
 
 
 class ShardedFamilyTies(FamilyTies, commands.AutoShardedBot):

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot.core.decide import Engine, Kind, Mode
+from bot.app import Responder
+from bot.core.decide import Engine, Mode
 from bot.core.loader import KnowledgeError, load_knowledge
-from bot.core.replies import Organization, Reply, compose
+from bot.core.replies import Reply
 from bot.paths import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -18,18 +20,17 @@ __all__ = ["ConsoleBot", "reply_json", "run_ask", "run_chat"]
 
 
 class ConsoleBot:
-    """The engine plus the reply composer: everything a front end needs besides I/O."""
+    """The bot's responder without Discord: records nothing, never throttles."""
 
-    def __init__(self, engine: Engine, organization: Organization) -> None:
-        self.engine = engine
-        self.organization = organization
+    def __init__(self, engine: Engine, responder: Responder) -> None:
+        self.knowledge = engine.knowledge
+        self.responder = responder
 
     def reply(self, question: str, mode: Mode = Mode.ASK) -> Reply:
-        """Decide and compose the reply to one question."""
-        decision = self.engine.decide(question, mode)
-        if decision.kind is Kind.NONE and mode is Mode.LISTEN:
-            return Reply(Kind.NONE, "", score=decision.score)  # overheard: stays silent
-        return compose(decision, self.engine.knowledge, self.organization)
+        """Reply to one question as the bot would (an empty reply: it stays silent)."""
+        response = asyncio.run(self.responder.respond(question, mode))
+        assert response.reply is not None  # noqa: S101 - no member, so never throttled
+        return response.reply
 
 
 def reply_json(question: str, reply: Reply) -> dict[str, object]:
@@ -49,7 +50,7 @@ def _console_bot(kb: Path | None, config: Path | None) -> ConsoleBot:
     settings = load_settings(path=config) if config else Settings()
     knowledge = load_knowledge(kb or settings.knowledge_dir)
     engine = Engine(knowledge, settings.thresholds.to_core())
-    return ConsoleBot(engine, settings.organization.to_core())
+    return ConsoleBot(engine, Responder(lambda: engine, settings.organization.to_core()))
 
 
 def _start(args: argparse.Namespace) -> ConsoleBot | int:
@@ -101,7 +102,7 @@ def run_chat(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
     bot = _start(args)
     if isinstance(bot, int):
         return bot
-    knowledge = bot.engine.knowledge
+    knowledge = bot.knowledge
     print(
         f"FamilyTies console — {knowledge.summary()}.\n"
         "Ask a question about the 2012 DHS 'family relationships' guidance. "

@@ -45,12 +45,15 @@ class Metrics:
             registry=self.registry,
         )
 
-    def count_decision(self, kind: str, mode: str) -> None:
-        """Count one decision; the labelled counters are looked up once, not per question."""
+    async def record_event(self, kind: str, mode: str, entry_id: str | None) -> None:
+        """Count one decision (a `Recorder`); the labelled counter is looked up once."""
         child = self._decided.get((kind, mode))
         if child is None:
             child = self._decided[kind, mode] = self.decisions.labels(kind=kind, mode=mode)
         child.inc()
+
+    async def record_unanswered(self, question: str) -> None:
+        """Keep nothing: metrics count decisions, never questions (a `Recorder`)."""
 
     def render(self) -> bytes:
         """Render every metric in the Prometheus text format."""

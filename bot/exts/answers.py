@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 import time
 from collections import OrderedDict
 from typing import Any
@@ -12,12 +11,12 @@ from typing import Any
 import discord
 from discord import app_commands
 from discord.ext import commands
-from discord.http import handle_message_parameters
 
 from bot.client import FamilyTies
 from bot.core.decide import Kind, Mode
 from bot.core.replies import Reply
-from bot.ui.render import NO_PINGS, Rendered, render
+from bot.ui.render import NO_PINGS, render
+from bot.ui.views import OWNER, FeedbackButton, SuggestionButton
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +31,7 @@ def question_text(content: str) -> str:
     return " ".join(_MARKUP.sub(" ", content).split())
 
 
-class Answers(commands.Cog):
+class Answers(commands.Cog, name=OWNER):
     """Answer questions from the knowledge base, with sources."""
 
     def __init__(self, bot: FamilyTies) -> None:
@@ -78,30 +77,20 @@ class Answers(commands.Cog):
         text = question_text(message.content)
         if not text or not self._first_time(message.id):
             return
-        if not self.bot.user_cooldown.hit(message.author.id):
-            log.debug("user cooldown: message %s not answered", message.id)
-            return
         started = time.perf_counter()
-        reply = await self.bot.respond(text, mode)
-        if reply.kind is Kind.NONE and mode is Mode.LISTEN:
+        response = await self.bot.responder.respond(
+            text, mode, member=message.author.id, channel=message.channel.id
+        )
+        if response.reply is None or response.silent:
             return
-        await self._post(message, reply)
-        self.bot.observe_reply(started)
+        await self._post(message, response.reply)
+        self.bot.metrics.latency.observe(time.perf_counter() - started)
 
-    async def _post(self, target: discord.Message, reply: Reply, prefix: str = "") -> None:
-        """Reply to a message, unless the same answer was just posted in that channel."""
-        if (
-            reply.kind is Kind.ANSWER
-            and reply.entry_id
-            and not self.bot.answer_cooldown.hit((target.channel.id, reply.entry_id))
-        ):
-            log.info("channel cooldown: entry %s recently answered here", reply.entry_id)
-            return
+    async def _post(self, target: discord.Message, reply: Reply) -> None:
+        """Reply to a message, pinging no one; a reply Discord refuses is logged, not retried."""
         rendered = render(reply, self.bot.cards)
-        if prefix:
-            rendered.content = f"{prefix}\n{rendered.content or ''}".strip()
         try:
-            await self._send_reply(target, rendered)
+            await target.reply(**rendered.kwargs(), mention_author=False)
         except discord.HTTPException as error:
             # Expected in a live server: a channel where the bot may not speak, or a question
             # deleted before the reply (then the reply should not appear). Nothing to retry.
@@ -112,26 +101,6 @@ class Answers(commands.Cog):
                 error.code,
                 "missing permissions" if isinstance(error, discord.Forbidden) else error.text,
             )
-
-    async def _send_reply(self, target: discord.Message, rendered: Rendered) -> None:
-        """Post `rendered` in reply to `target`: `target.reply`, minus two things never used.
-
-        Why: `Messageable.send` builds a `Message` from Discord's response, parsing our own
-        embed and buttons back (about a tenth of the bot's CPU per answer under load), and
-        files the buttons under the new message's id, one entry per answer for the life of the
-        process. The bot never reads the reply back, and its buttons are dynamic items,
-        dispatched by custom id (`add_dynamic_items`). The request itself is made as `send`
-        makes it: a random nonce that Discord enforces (a retried request never posts twice),
-        discord.py's rate limiting and retries.
-        """
-        with handle_message_parameters(
-            **rendered.kwargs(),
-            nonce=secrets.randbits(64),
-            message_reference=target.to_message_reference_dict(),
-            mention_author=False,
-            previous_allowed_mentions=self.bot.allowed_mentions,
-        ) as params:
-            await self.bot.http.send_message(target.channel.id, params=params)
 
     @commands.command(name="ask")
     async def ask_command(self, ctx: commands.Context[FamilyTies], *, question: str = "") -> None:
@@ -150,9 +119,13 @@ class Answers(commands.Cog):
                 allowed_mentions=NO_PINGS,
             )
             return
-        if not self._first_time(ctx.message.id) or not self.bot.user_cooldown.hit(ctx.author.id):
+        if not self._first_time(ctx.message.id):
             return
-        await self._post(target, await self.bot.respond(text, Mode.ASK))
+        response = await self.bot.responder.respond(
+            text, Mode.ASK, member=ctx.author.id, channel=target.channel.id
+        )
+        if response.reply is not None and not response.silent:
+            await self._post(target, response.reply)
 
     @app_commands.command(
         name="ask", description="Ask about the 2012 DHS guidance on same-sex partners"
@@ -172,24 +145,23 @@ class Answers(commands.Cog):
     ) -> None:
         """Answer with sources; personal legal questions always get a private reply."""
         started = time.perf_counter()
-        text = question_text(question)
-        if not self.bot.user_cooldown.hit(interaction.user.id):
+        for_someone = member is not None and member.id != interaction.user.id
+        ephemeral = private and not for_someone
+        response = await self.bot.responder.respond(
+            question_text(question),
+            Mode.ASK,
+            member=interaction.user.id,
+            channel=None if ephemeral else interaction.channel_id,
+        )
+        reply = response.reply
+        if reply is None:
             await interaction.response.send_message(
                 "One moment, please: try again in a few seconds.", ephemeral=True
             )
             return
-        reply = await self.bot.respond(text, Mode.ASK)
-        for_someone = member is not None and member.id != interaction.user.id
-        ephemeral = private and not for_someone
         if reply.kind in {Kind.LEGAL, Kind.NONE} and not for_someone:
             ephemeral = True  # kinder in private: their situation, or a miss
-        if (
-            not ephemeral
-            and reply.kind is Kind.ANSWER
-            and reply.entry_id
-            and interaction.channel_id is not None
-            and not self.bot.answer_cooldown.hit((interaction.channel_id, reply.entry_id))
-        ):
+        if response.repeated:
             ephemeral = True  # just answered in this channel: don't repeat it publicly
         rendered = render(reply)
         if for_someone and member is not None:
@@ -197,7 +169,7 @@ class Answers(commands.Cog):
                 f"{member.mention}, here is an answer for you.\n{rendered.content or ''}"
             )
         await interaction.response.send_message(**rendered.kwargs(), ephemeral=ephemeral)
-        self.bot.observe_reply(started)
+        self.bot.metrics.latency.observe(time.perf_counter() - started)
 
     @ask_slash.autocomplete("question")
     async def question_autocomplete(
@@ -215,7 +187,40 @@ class Answers(commands.Cog):
         questions = [knowledge.entries[i].question[:100] for i in ids]
         return [app_commands.Choice(name=q, value=q) for q in questions]
 
+    async def on_feedback(
+        self, interaction: discord.Interaction[Any], entry_id: str, *, helpful: bool
+    ) -> None:
+        """Store a vote (entry id, vote, hashed member) and thank the member privately."""
+        message_id = interaction.message.id if interaction.message else 0
+        await self.bot.db.record_feedback(
+            message_id, interaction.user.id, entry_id, helpful=helpful
+        )
+        log.info("feedback entry=%s helpful=%s", entry_id, helpful)
+        await interaction.response.send_message(
+            "Thanks for telling us."
+            if helpful
+            else "Thanks: we'll use this to improve the answer.",
+            ephemeral=True,
+        )
+
+    async def on_pick(self, interaction: discord.Interaction[Any], entry_id: str) -> None:
+        """Post the answer a member picked from "did you mean" (privately if asked privately)."""
+        private = bool(interaction.message and interaction.message.flags.ephemeral)
+        reply = await self.bot.responder.pick(entry_id)
+        if reply is None:
+            await interaction.response.send_message(
+                "That topic isn't available any more. Try `/ask` again.", ephemeral=True
+            )
+            return
+        await interaction.response.send_message(**render(reply).kwargs(), ephemeral=private)
+
 
 async def setup(bot: FamilyTies) -> None:
-    """Load the cog."""
+    """Load the cog and the buttons it answers (persistent: they work after a restart)."""
+    bot.add_dynamic_items(FeedbackButton, SuggestionButton)
     await bot.add_cog(Answers(bot))
+
+
+async def teardown(bot: FamilyTies) -> None:
+    """Forget the buttons with the cog."""
+    bot.remove_dynamic_items(FeedbackButton, SuggestionButton)

@@ -1,24 +1,41 @@
 """Persistent buttons: the state lives in the custom id, so they work after a restart.
 
-Each button only parses its custom id and hands over to the bot, which owns the engine and
-the database; registering the classes once (`add_dynamic_items`) is all a restart needs.
+Each button only parses its custom id and hands over to the cog named `OWNER`, which owns the
+answers and the database; registering the classes once (`add_dynamic_items`) is all a restart
+needs. The cog is found by name so that this module imports nothing of the bot's.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol, cast
 
 import discord
+from discord.ext import commands
 
-if TYPE_CHECKING:
-    from bot.client import FamilyTies
+__all__ = ["OWNER", "AnswerButtons", "FeedbackButton", "SuggestionButton"]
 
-__all__ = ["FeedbackButton", "SuggestionButton"]
+OWNER = "Answers"
 
 
-def _bot(interaction: discord.Interaction[Any]) -> FamilyTies:
-    return cast("FamilyTies", interaction.client)
+class AnswerButtons(Protocol):
+    """What the owning cog does when a member clicks one of these buttons."""
+
+    async def on_feedback(
+        self, interaction: discord.Interaction[Any], entry_id: str, *, helpful: bool
+    ) -> None:
+        """Record a vote on an answer."""
+
+    async def on_pick(self, interaction: discord.Interaction[Any], entry_id: str) -> None:
+        """Post the answer chosen from "did you mean"."""
+
+
+def _owner(interaction: discord.Interaction[Any]) -> AnswerButtons:
+    client = interaction.client
+    cog = client.get_cog(OWNER) if isinstance(client, commands.Bot) else None
+    if cog is None:
+        raise RuntimeError(f"the {OWNER} cog, which owns these buttons, is not loaded")
+    return cast(AnswerButtons, cog)
 
 
 class FeedbackButton(
@@ -52,7 +69,7 @@ class FeedbackButton(
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Record the vote and thank the member privately."""
-        await _bot(interaction).record_feedback(interaction, self.entry_id, helpful=self.helpful)
+        await _owner(interaction).on_feedback(interaction, self.entry_id, helpful=self.helpful)
 
 
 class SuggestionButton(
@@ -82,4 +99,4 @@ class SuggestionButton(
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Post the chosen answer."""
-        await _bot(interaction).send_chosen_answer(interaction, self.entry_id)
+        await _owner(interaction).on_pick(interaction, self.entry_id)

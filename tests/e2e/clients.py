@@ -14,6 +14,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from bot.client import point_at_discord
 from tests.e2e.fake_discord import FakeDiscord
 
 __all__ = ["connect_client", "point_discord_at", "restore_urls", "shutdown_client"]
@@ -28,13 +29,12 @@ def point_discord_at(fake: FakeDiscord) -> tuple[str, yarl.URL]:
     the fake_discord fixture do).
     """
     previous = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
-    Route.BASE = fake.api_base
-    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)
+    point_at_discord(fake.api_base, fake.gateway_url)
     return previous
 
 
 def restore_urls(previous: tuple[str, yarl.URL]) -> None:
-    Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = previous
+    point_at_discord(previous[0], str(previous[1]))
 
 
 async def connect_client(

@@ -335,8 +335,9 @@ class KnowledgeAdmin(commands.Cog):
         self, interaction: discord.Interaction[Any], question: app_commands.Range[str, 1, 1000]
     ) -> None:
         """Show the decision in both modes and the top matches with scores."""
-        engine = self.bot.store.engine
-        asked, overheard = engine.decide(question, Mode.ASK), engine.decide(question, Mode.LISTEN)
+        responder = self.bot.responder
+        asked = responder.decide(question, Mode.ASK)
+        overheard = responder.decide(question, Mode.LISTEN)
         lines = [
             f"Asked directly: **{asked.kind}** {asked.entry_id or ''}".rstrip(),
             f"Overheard in a help channel: **{overheard.kind}** "

@@ -1,0 +1,127 @@
+"""Answer one question: cooldowns, decide, compose, the listen-mode silence, and recording.
+
+Every front end (the Answers cog, `/kb test`, `python -m bot ask|chat`) comes here, so the
+rules about when the bot speaks and what it keeps are written once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.cooldown import Cooldown
+from bot.core.decide import Decision, Engine, Kind, Mode
+from bot.core.replies import Organization, Reply, answer_for, compose
+
+__all__ = ["PICK", "Recorder", "Responder", "Response"]
+
+log = logging.getLogger(__name__)
+
+PICK = "pick"
+"""The mode recorded when a member picks a "did you mean" choice."""
+
+
+class Recorder(Protocol):
+    """Where decisions are counted: the database (for `/kb stats`) and the metrics."""
+
+    async def record_event(self, kind: str, mode: str, entry_id: str | None) -> None:
+        """Count one decision; never the question's text."""
+
+    async def record_unanswered(self, question: str) -> None:
+        """Keep a question asked directly that got no answer, for moderators to add."""
+
+
+@dataclass(frozen=True)
+class Response:
+    """What to do with a question: a reply to post, or why not.
+
+    `reply` is None when the member asked again too soon (nothing was decided or recorded);
+    `repeated` means the same answer was just posted in that channel.
+    """
+
+    reply: Reply | None
+    repeated: bool = False
+
+    @property
+    def silent(self) -> bool:
+        """Whether nothing should be posted."""
+        return self.reply is None or self.repeated or not self.reply.text()
+
+
+class Responder:
+    """Turns a question into a reply, the same way for every front end."""
+
+    def __init__(
+        self,
+        engine: Callable[[], Engine],
+        organization: Organization,
+        recorders: Sequence[Recorder] = (),
+        *,
+        per_member: Cooldown | None = None,
+        per_answer: Cooldown | None = None,
+    ) -> None:
+        self._engine = engine
+        self.organization = organization
+        self._recorders = tuple(recorders)
+        self._per_member = per_member or Cooldown(0)
+        self._per_answer = per_answer or Cooldown(0)
+
+    def decide(self, text: str, mode: Mode) -> Decision:
+        """Decide without composing or recording: a dry run, as `/kb test` shows it."""
+        return self._engine().decide(text, mode)
+
+    async def respond(
+        self,
+        text: str,
+        mode: Mode,
+        *,
+        member: Hashable | None = None,
+        channel: Hashable | None = None,
+    ) -> Response:
+        """Decide, compose and record the reply to `text` asked by `member` in `channel`.
+
+        Overheard questions with no answer get an empty reply (the bot stays silent), and the
+        text of a question is kept only when it was asked directly and went unanswered: never
+        a legal one, never an overheard one.
+        """
+        if member is not None and not self._per_member.hit(member):
+            log.debug("member cooldown: question not answered")
+            return Response(None)
+        engine = self._engine()
+        decision = engine.decide(text, mode)
+        log.info(
+            "decision mode=%s kind=%s entry=%s score=%.1f",
+            mode,
+            decision.kind,
+            decision.entry_id,
+            decision.score,
+        )
+        for recorder in self._recorders:
+            await recorder.record_event(decision.kind.value, mode.value, decision.entry_id)
+            if mode is Mode.ASK and decision.kind in {Kind.NONE, Kind.SUGGEST}:
+                await recorder.record_unanswered(text)
+        if decision.kind is Kind.NONE and mode is Mode.LISTEN:
+            return Response(Reply(Kind.NONE, "", score=decision.score))
+        reply = compose(decision, engine.knowledge, self.organization)
+        if (
+            channel is not None
+            and reply.kind is Kind.ANSWER
+            and reply.entry_id
+            and not self._per_answer.hit((channel, reply.entry_id))
+        ):
+            log.info("channel cooldown: entry %s recently answered here", reply.entry_id)
+            return Response(reply, repeated=True)
+        return Response(reply)
+
+    async def pick(self, entry_id: str) -> Reply | None:
+        """Return the answer a member chose from "did you mean"; None if the entry is gone."""
+        knowledge = self._engine().knowledge
+        entry = knowledge.entries.get(entry_id)
+        if entry is None:
+            return None
+        for recorder in self._recorders:
+            await recorder.record_event(Kind.ANSWER.value, PICK, entry_id)
+        log.info("picked entry=%s", entry_id)
+        return Reply(Kind.ANSWER, "", answer=answer_for(entry, knowledge))
