@@ -204,7 +204,7 @@ run sh -c 'cp -r /app/knowledge /data/knowledge && FAMILYTIES_KNOWLEDGE=/data/kn
     fail "seeding and serving a knowledge copy on the /data volume"
 
 step "run the image's CMD against the loopback fake Discord, then its HEALTHCHECK"
-# The fake (tests/e2e/fake_discord.py, aiohttp only) runs inside the container too, mounted
+# The fake (the package tests/fakediscord, aiohttp only) runs inside the container too, mounted
 # read-only; chroot isolation shares this machine's network, so everything stays on 127.0.0.1
 # (FAMILYTIES_HEALTH_HOST=127.0.0.1 here, on a free port instead of 8080).
 healthcheck=$(bh inspect --type image "$IMAGE" |
@@ -214,12 +214,12 @@ cmd=$(bh inspect --type image "$IMAGE" |
 echo "CMD $cmd"
 echo "HEALTHCHECK $healthcheck"
 timeout 300 buildah --root "$BUILD_DIR/storage" --runroot "$BUILD_DIR/run" --storage-driver vfs \
-    run --isolation chroot -v "$PWD/tests/e2e/fake_discord.py:/smoke/fake_discord.py:ro" \
+    run --isolation chroot -v "$PWD/tests/fakediscord:/smoke/fakediscord:ro" \
     -e "SMOKE_CMD=$cmd" -e "SMOKE_HEALTHCHECK=$healthcheck" "$ctr" -- python - <<'PY' ||
 import asyncio, json, os, signal, socket, sys, urllib.request
 
 sys.path.insert(0, "/smoke")
-from fake_discord import FakeDiscord  # noqa: E402
+from fakediscord import FakeDiscord  # noqa: E402
 
 
 def free_port() -> int:

@@ -15,7 +15,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.client import point_at_discord
-from tests.e2e.fake_discord import FakeDiscord
+from tests.fakediscord import FakeDiscord
 
 __all__ = ["connect_client", "point_discord_at", "restore_urls", "shutdown_client"]
 

@@ -34,7 +34,7 @@ from bot.core.store import KnowledgeStore
 from bot.db import Database
 from bot.settings import Settings
 from tests.e2e.clients import connect_client, point_discord_at, restore_urls, shutdown_client
-from tests.e2e.fake_discord import FakeDiscord
+from tests.fakediscord import FakeDiscord
 
 __all__ = [
     "CONTACT",

@@ -21,7 +21,7 @@ from discord.ext import commands
 from discord.http import Route
 
 from tests.e2e.conftest import RunClient, connect_client
-from tests.e2e.fake_discord import FakeDiscord, Intents
+from tests.fakediscord import FakeDiscord, Intents
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(10)]
 

@@ -19,7 +19,7 @@ import pytest_asyncio
 import yaml
 
 from tests.e2e.conftest import MESSAGES, Env, MakeEnv
-from tests.e2e.fake_discord import FakeDiscord
+from tests.fakediscord import FakeDiscord
 
 pytestmark = pytest.mark.e2e
 
