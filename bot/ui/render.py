@@ -69,17 +69,10 @@ def feedback_view(entry_id: str) -> discord.ui.View:
 class AnswerCards:
     """Each answer's card (embed and feedback buttons), built once and reused for every reply.
 
-    Why: a card depends only on its answer, yet building it (an Embed, a View, two
-    DynamicItem buttons, date formatting) cost about 70 us per reply, against 2 us reused.
-    Keyed by the `Answer` value itself (question, body, sources, date), so an edited or
-    reloaded entry can never be shown with its old card; least recently used cards are
-    dropped beyond `capacity`, so large knowledge bases stay bounded.
-
-    Sharing is safe only where nothing mutates what is shared: discord.py reads an Embed when
-    sending, and `Messageable.send` only reads a View whose items are all dynamic (it keeps no
-    per-message state for them; a click is routed by its custom id and rebuilds the button).
-    Interaction responses do change a View (an ephemeral one gets a timeout), so they must
-    render without the cache. Views bind to the running event loop: use one instance per bot.
+    Keyed by the `Answer` value itself, so an edited entry never shows its old card; the least
+    recently used cards go beyond `capacity`. Share cards only with `Message.reply` /
+    `Messageable.send`, which only read a View of dynamic items: interaction responses change
+    a View (an ephemeral one gets a timeout), so they render without the cache.
     """
 
     def __init__(self, capacity: int = 512) -> None:

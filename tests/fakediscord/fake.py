@@ -55,6 +55,8 @@ class FakeDiscord(Server, World, Payloads, Queries, Rest, Interactions, Gateway,
         self.interaction_ack_timeout = interaction_ack_timeout
         self.allowed_privileged_intents = allowed_privileged_intents
         self.enforce_intents = enforce_intents
+        self.route_rate_limit = 5
+        """Requests per second per route bucket that the rate-limit headers announce."""
 
         self._ids = _Snowflakes()
         self.users: dict[str, FakeUser] = {}

@@ -74,9 +74,10 @@ class Server:
         ).hexdigest()[:16]
 
     def _ratelimit_headers(self, bucket: str) -> dict[str, str]:
+        limit = self.route_rate_limit
         return {
-            "X-RateLimit-Limit": "5",
-            "X-RateLimit-Remaining": "4",
+            "X-RateLimit-Limit": str(limit),
+            "X-RateLimit-Remaining": str(limit - 1),
             "X-RateLimit-Reset": f"{time.time() + 1:.3f}",
             "X-RateLimit-Reset-After": "1.000",
             "X-RateLimit-Bucket": bucket,
