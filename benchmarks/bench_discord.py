@@ -77,11 +77,11 @@ from typos import misspell
 
 from bot.client import FamilyTies
 from bot.core.decide import Engine, Kind, Mode
-from bot.core.loader import load_knowledge
 from bot.core.replies import Organization, compose
-from bot.core.store import KnowledgeStore
 from bot.db import Database
 from bot.settings import Settings
+from bot.storage.folder import load_knowledge
+from bot.storage.store import KnowledgeStore
 from bot.ui.render import AnswerCards, render
 from tests.e2e.clients import connect_client, shutdown_client
 from tests.e2e.fake_discord import FakeChannel, FakeDiscord, FakeUser, RecordedRequest

@@ -50,8 +50,8 @@ from bot.core.decide import Engine, Mode
 from bot.core.loader import SOURCES_FILE, KnowledgeError, load_knowledge
 from bot.core.models import ANSWER_MAX_CHARS, MIN_ASKS, Entry, KnowledgeBase
 from bot.core.normalize import STOPWORDS, normalize
-from bot.core.store import KnowledgeStore
 from bot.paths import DEFAULT_KNOWLEDGE_DIR
+from bot.storage.store import KnowledgeStore
 
 SEED = 20120928
 DEV_QUESTIONS = Path("/work/shared/questions/dev.yaml")

@@ -14,14 +14,15 @@ from discord.ext import commands
 
 from bot.cooldown import Cooldown
 from bot.core.decide import Kind, Mode
-from bot.core.editor import KnowledgeEditor
+from bot.core.diff import Diff
 from bot.core.loader import KnowledgeError
 from bot.core.replies import Organization, Reply, answer_for, compose
-from bot.core.store import Diff, KnowledgeStore
 from bot.db import Database
 from bot.health import HealthServer
 from bot.metrics import Metrics
 from bot.settings import Settings
+from bot.storage.editor import KnowledgeEditor
+from bot.storage.store import KnowledgeStore
 from bot.ui.render import NO_PINGS, AnswerCards, Rendered, answer_embed, feedback_view
 from bot.ui.views import FeedbackButton, SuggestionButton
 from bot.watch import watch_knowledge

@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.core.decide import Engine, Kind, Mode
-from bot.core.loader import KnowledgeError, load_knowledge
+from bot.core.loader import KnowledgeError
 from bot.core.replies import Organization, Reply, compose
 from bot.paths import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from bot.settings import Settings, SettingsError, load_settings
+from bot.storage.folder import load_knowledge
 
 __all__ = ["ConsoleBot", "reply_json", "run_ask", "run_chat"]
 
