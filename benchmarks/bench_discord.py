@@ -50,10 +50,10 @@ with warnings.catch_warnings():
 from benchmarks.typos import misspell
 from bot.client import FamilyTies
 from bot.core.decide import Engine, Kind, Mode
-from bot.core.loader import load_knowledge
-from bot.core.store import KnowledgeStore
 from bot.db import Database
 from bot.settings import Settings
+from bot.storage.folder import load_knowledge
+from bot.storage.store import KnowledgeStore
 from tests.e2e.clients import connect_client, shutdown_client
 from tests.fakediscord import FakeChannel, FakeDiscord, FakeUser
 

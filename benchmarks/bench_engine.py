@@ -44,17 +44,17 @@ from rapidfuzz import fuzz, process, utils
 from typos import misspell
 
 from bot.core import decide as decide_module
-from bot.core import loader as loader_module
 from bot.core import matcher as matcher_module
+from bot.core import validation as validation_module
 from bot.core.decide import Engine, Mode
-from bot.core.loader import SOURCES_FILE, KnowledgeError, load_knowledge
+from bot.core.loader import SOURCES_FILE, KnowledgeError
 from bot.core.models import ANSWER_MAX_CHARS, MIN_ASKS, Entry, KnowledgeBase
 from bot.core.normalize import STOPWORDS, normalize
-from bot.core.store import KnowledgeStore
 from bot.paths import DEFAULT_KNOWLEDGE_DIR
+from bot.storage import folder as folder_module
+from bot.storage.folder import load_knowledge
 
 SEED = 20120928
-DEV_QUESTIONS = Path("/work/shared/questions/dev.yaml")
 FULL_SIZES = ("shipped", "1000", "10000", "100000")
 QUICK_SIZES = ("shipped", "1000")
 MIN_QUERIES = 300
@@ -125,13 +125,13 @@ def build_queries(questions: Sequence[str], seed: int, minimum: int) -> list[str
     return queries
 
 
-def load_questions(path: Path, shipped: KnowledgeBase) -> tuple[list[str], str]:
-    """The `q` values of the development set; the shipped questions if that file is absent."""
-    if path.is_file():
+def load_questions(path: Path | None, shipped: KnowledgeBase) -> tuple[list[str], str]:
+    """The `q` values of a question set; the shipped questions if none is given."""
+    if path is not None:
         items = yaml.safe_load(path.read_text("utf-8"))["items"]
         return [str(item["q"]) for item in items], str(path)
     questions = [entry.question for entry in shipped.entries.values()]
-    return questions, "the shipped entries' questions (no dev set found)"
+    return questions, "the shipped entries' questions (no --questions given)"
 
 
 # --------------------------------------------------------------------------------------------
@@ -408,20 +408,20 @@ def _summary(times: Sequence[float]) -> dict[str, float]:
 
 
 def _load_targets() -> tuple[tuple[object, str, str], ...]:
-    checker = getattr(loader_module, "_Checker", None)
+    checker = getattr(validation_module, "Checker", None)
     return (
-        (loader_module, "read_knowledge_files", "read"),
-        (loader_module, "_construct_fast", "yaml"),  # a folder's files are read as it parses
+        (folder_module, "read_knowledge_files", "read"),
+        (validation_module, "construct_fast", "yaml"),
         (checker, "parse_yaml", "yaml"),
         (checker, "_validate", "pydantic"),
         (checker, "cross_check", "checks"),
-        (loader_module, "normalize", "checks_normalize"),  # as each entry is validated
+        (validation_module, "normalize", "checks_normalize"),  # as each entry is validated
     )
 
 
 def _index_targets() -> tuple[tuple[object, str, str], ...]:
     return (
-        (matcher_module, "normalize", "index_normalize"),  # phrasings not handed over
+        (matcher_module, "normalize", "index_normalize"),
         (getattr(matcher_module, "Normalizer", None), "words", "index_normalize"),  # answers, tags
         (matcher_module, "zipf_frequency", "index_wordfreq"),  # first call loads its data
         (getattr(matcher_module, "_Postings", None), "__init__", "index_postings"),
@@ -531,28 +531,9 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
         times += _latencies(naive, [text])
     result["baseline"] = {"list_s": list_s, **_summary(times)}
 
-    if spec["cache"] or spec["tracemalloc"]:  # measured alone, without this engine
+    if spec["tracemalloc"]:  # measured alone, without this engine
         del engine, knowledge, phrasings
         gc.collect()
-
-    # Engine cache (bot.core.cache), as the bot starts: KnowledgeStore with a cache folder.
-    # The first start is a cold load that also writes the cache; the second reads it (warm).
-    # The load target is judged on the cold figure: a warm start only skips work already done.
-    if spec["cache"]:
-        with tempfile.TemporaryDirectory(prefix="familyties-cache-") as cache_dir:
-            store, first_s = _timed(lambda: KnowledgeStore(directory, cache_dir=Path(cache_dir)))
-            del store
-            gc.collect()
-            _reset_peak()
-            store, warm_s = _timed(lambda: KnowledgeStore(directory, cache_dir=Path(cache_dir)))
-            result.update(
-                cache_first_start_s=first_s,
-                cache_warm_start_s=warm_s,
-                peak_warm_mb=_peak_rss_mb(),
-                cache_mb=sum(p.stat().st_size for p in Path(cache_dir).iterdir()) / 2**20,
-            )
-            del store
-            gc.collect()
 
     # Second memory figure: Python allocations of a whole load + index, under tracemalloc.
     if spec["tracemalloc"]:
@@ -662,15 +643,12 @@ def print_report(info: dict[str, Any], everything: dict[str, dict[str, Any]]) ->
     header = (
         f"{'KB':>8} {'entries':>8} {'phrasings':>9} | {'load s':>7} {'index s':>7} "
         f"{'total s':>7} | {'p50 ms':>7} {'p99 ms':>7} {'p99 1st':>7} {'q/s':>7} | "
-        f"{'peak MB':>7} {'end MB':>7} {'tracemal':>8} | {'1st st s':>8} {'warm s':>7} "
-        f"{'warm MB':>7} {'cache MB':>8}"
+        f"{'peak MB':>7} {'end MB':>7} {'tracemal':>8}"
     )
     print(
-        "Engine, cold (no cache). load = load_knowledge (read + YAML + validation); index = "
+        "Engine. load = load_knowledge (read + YAML + validation); index = "
         "Engine(...). peak = VmHWM (RSS high-water) of the size's own process; end = RSS after "
-        "queries.\nEngine cache (KnowledgeStore with a cache folder): 1st st = first start "
-        "(cold load + writing the cache); warm = restart on the same files (reads the cache), "
-        "with its own peak RSS (warm MB) and the cache file's size."
+        "queries."
     )
     print(header)
     print("-" * len(header))
@@ -680,9 +658,7 @@ def print_report(info: dict[str, Any], everything: dict[str, dict[str, Any]]) ->
             f"{r['index_s']:>7.3f} {r['load_total_s']:>7.3f} | {r['p50_ms']:>7.3f} "
             f"{r['p99_ms']:>7.3f} {r['cold_p99_ms']:>7.3f} {r['qps']:>7,.0f} | "
             f"{r['peak_rss_mb']:>7.1f} {r['rss_end_mb']:>7.1f} "
-            f"{_fmt(r.get('tracemalloc_peak_mb'), 1):>8} | "
-            f"{_fmt(r.get('cache_first_start_s')):>8} {_fmt(r.get('cache_warm_start_s')):>7} "
-            f"{_fmt(r.get('peak_warm_mb'), 1):>7} {_fmt(r.get('cache_mb'), 1):>8}"
+            f"{_fmt(r.get('tracemalloc_peak_mb'), 1):>8}"
         )
     print()
     print(
@@ -713,13 +689,6 @@ def print_report(info: dict[str, Any], everything: dict[str, dict[str, Any]]) ->
         value = found[target.metric]
         verdict = "met" if value <= target.limit else "MISSED"
         print(f"{label}  measured {value:>9,.3f} {target.unit:<3} {verdict}")
-        if target.metric == "load_total_s" and "cache_warm_start_s" in found:
-            warm = found["cache_warm_start_s"]
-            print(
-                f"  {'  warm restart (engine cache), for reference':<36}"
-                f"{'':>{len(label) - 38}}  measured {warm:>9,.3f} {target.unit:<3} "
-                f"({'within' if warm <= target.limit else 'over'}; the target is judged cold)"
-            )
 
 
 def _print_breakdown(results: dict[str, dict[str, Any]]) -> None:
@@ -790,7 +759,12 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"CI smoke run: sizes {','.join(QUICK_SIZES)} (unless --sizes), one pass",
     )
     parser.add_argument("--kb", type=Path, default=DEFAULT_KNOWLEDGE_DIR, help="shipped KB")
-    parser.add_argument("--questions", type=Path, default=DEV_QUESTIONS, help="dev question set")
+    parser.add_argument(
+        "--questions",
+        type=Path,
+        default=None,
+        help="question set (YAML `items` with `q`); default: the shipped entries' questions",
+    )
     parser.add_argument("--passes", type=int, default=3, help="timed passes over the queries")
     parser.add_argument(
         "--pass-budget", type=float, default=20.0, help="stop adding passes after this many s"
@@ -805,9 +779,6 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "--timeout", type=float, default=900.0, help="give up on a size after this many s"
     )
     parser.add_argument("--no-breakdown", action="store_true", help="no stage breakdown")
-    parser.add_argument(
-        "--no-cache", action="store_true", help="skip the engine cache's first and warm starts"
-    )
     parser.add_argument(
         "--tracemalloc", action="store_true", help="add a tracemalloc peak (an extra, slow load)"
     )
@@ -863,7 +834,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "baseline_min": 5,
                 "breakdown": not args.no_breakdown,
                 "tracemalloc": args.tracemalloc,
-                "cache": not args.no_cache,
             }
             results[size] = _child(spec, args.timeout) | {
                 "yaml_bytes": written,

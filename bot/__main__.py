@@ -65,7 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _validate(directory: Path) -> int:
-    from bot.core.loader import KnowledgeError, load_knowledge
+    from bot.core.loader import KnowledgeError
+    from bot.storage.folder import load_knowledge
 
     try:
         knowledge = load_knowledge(directory)

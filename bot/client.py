@@ -13,14 +13,15 @@ from discord.ext import commands
 
 from bot.app import Responder
 from bot.cooldown import Cooldown
-from bot.core.editor import KnowledgeEditor
+from bot.core.diff import Diff
 from bot.core.loader import KnowledgeError
 from bot.core.replies import Organization
-from bot.core.store import Diff, KnowledgeStore
 from bot.db import Database
 from bot.health import HealthServer
 from bot.metrics import Metrics
 from bot.settings import Settings
+from bot.storage.editor import KnowledgeEditor
+from bot.storage.store import KnowledgeStore
 from bot.ui.render import NO_PINGS, AnswerCards
 from bot.watch import watch_knowledge
 

@@ -11,10 +11,11 @@ from typing import TextIO
 
 from bot.app import Responder
 from bot.core.decide import Engine, Mode
-from bot.core.loader import KnowledgeError, load_knowledge
+from bot.core.loader import KnowledgeError
 from bot.core.replies import Reply
 from bot.paths import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from bot.settings import Settings, SettingsError, load_settings
+from bot.storage.folder import load_knowledge
 
 __all__ = ["ConsoleBot", "reply_json", "run_ask", "run_chat"]
 

@@ -22,6 +22,8 @@ from typing import Any
 
 import aiosqlite
 
+from bot.core.audit import AuditRecord
+
 __all__ = ["AuditRecord", "Database", "FeedbackCount", "load_hash_key"]
 
 # Queued counts are written at most this long after they happen.
@@ -96,20 +98,6 @@ class FeedbackCount:
     entry_id: str
     helpful: int
     not_helpful: int
-
-
-@dataclass(frozen=True, slots=True)
-class AuditRecord:
-    """One change to the knowledge base: who, when, what, and the files before and after."""
-
-    id: int
-    at: str
-    actor_name: str
-    command: str
-    entry_id: str | None
-    summary: str
-    before: dict[str, str | None]
-    after: dict[str, str | None]
 
 
 class Database:

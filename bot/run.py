@@ -14,11 +14,11 @@ import discord
 
 from bot.client import FamilyTies, make_bot
 from bot.core.loader import KnowledgeError
-from bot.core.store import KnowledgeStore
 from bot.db import Database
 from bot.log import setup_logging
 from bot.paths import EXIT_OK, EXIT_USAGE
 from bot.settings import Settings, SettingsError, load_settings
+from bot.storage.store import KnowledgeStore
 
 __all__ = ["run_bot", "serve"]
 
@@ -41,11 +41,7 @@ def run_bot(config: Path | None) -> int:
         return EXIT_USAGE
     setup_logging(settings.log_format, settings.log_level)
     try:
-        store = KnowledgeStore(
-            settings.knowledge_dir,
-            settings.thresholds.to_core(),
-            cache_dir=settings.data_dir / "cache",
-        )
+        store = KnowledgeStore(settings.knowledge_dir, settings.thresholds.to_core())
     except KnowledgeError as error:
         print(f"error: the knowledge base is invalid:\n{error.report()}", file=sys.stderr)  # noqa: T201
         return EXIT_USAGE

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from watchfiles import Change, awatch
 
+from bot.core.diff import Diff
 from bot.core.loader import KnowledgeError
-from bot.core.store import Diff, KnowledgeStore
+from bot.storage.store import KnowledgeStore
 
 __all__ = ["watch_knowledge"]
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.core.decide import Engine, Mode
-from bot.core.loader import load_knowledge
+from bot.storage.folder import load_knowledge
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))

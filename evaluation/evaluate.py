@@ -30,8 +30,9 @@ from typing import Any
 import yaml
 
 from bot.core.decide import Decision, Engine, Kind, Mode
-from bot.core.loader import KnowledgeError, load_knowledge
+from bot.core.loader import KnowledgeError
 from bot.core.models import KnowledgeBase
+from bot.storage.folder import load_knowledge
 
 __all__ = [
     "DEFAULT_KB",

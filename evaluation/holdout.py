@@ -23,8 +23,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from bot.core.decide import Engine, Kind, Mode
-from bot.core.loader import load_knowledge
 from bot.core.models import Entry, KnowledgeBase
+from bot.storage.folder import load_knowledge
 
 __all__ = ["Tally", "held_out", "main"]
 

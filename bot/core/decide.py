@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.core.matcher import Match, Matcher
-from bot.core.models import KnowledgeBase, paused_gc
+from bot.core.models import KnowledgeBase
 from bot.core.triage import asked_kinds, looks_like_question, triage
 
 __all__ = ["Decision", "Engine", "Kind", "Mode", "Thresholds"]
@@ -114,8 +114,7 @@ class Engine:
         """`matcher`, when given, must have been built from `knowledge` (the engine cache)."""
         self.knowledge = knowledge
         self.thresholds = thresholds or Thresholds()
-        with paused_gc():
-            self.matcher = matcher if matcher is not None else Matcher(knowledge)
+        self.matcher = matcher if matcher is not None else Matcher(knowledge)
         # Entry id -> the kinds of answer its phrasings ask for, read when first needed.
         self._kinds: dict[str, frozenset[str]] = {}
 

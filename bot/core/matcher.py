@@ -23,7 +23,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 from bot.core.english import zipf_frequency
-from bot.core.models import KnowledgeBase, release_free_memory
+from bot.core.models import KnowledgeBase
 from bot.core.normalize import STOPWORDS, Normalizer, content_words, normalize, sentences, stem
 from bot.core.triage import looks_like_question
 
@@ -122,11 +122,6 @@ class Matcher:
         # those words' token id: for indexing a block of words at C speed.
         self._surface_ids: dict[str, int] = dict.fromkeys(STOPWORDS, _STOPWORD)
         self._surface_tokens: list[int] = []
-        # The loader normalised every phrasing already (to find repeats): reuse its work.
-        normalized_phrasings = knowledge.take_normalized()
-        # (Phrasings of the same entries, in the same order, else normalised here.)
-        handed_over = normalized_phrasings.ids == self._entry_ids
-        handed = normalized_phrasings.take() if handed_over else None
         # Token lists, flat with their lengths (C ints: a million small lists cost ~150 MB).
         # Tokens and words are numbered from 0: two bytes each while there are few enough.
         phrasing_tokens, phrasing_lengths = array(_NARROW), array("i")
@@ -146,9 +141,7 @@ class Matcher:
             block_sizes: list[int] = []
             for entry in block:
                 asks, answer_text = entry.texts()
-                keys = next(handed) if handed is not None else []
-                if len(keys) != len(asks) + 1:
-                    keys = list(map(normalizer, (entry.question, *asks)))
+                keys = list(map(normalizer, (entry.question, *asks)))
                 block_sizes.append(len(keys))
                 texts += map(str.split, keys)
                 texts += (normalizer.words(answer_text), normalizer.words(" ".join(entry.tags)))
@@ -167,8 +160,6 @@ class Matcher:
             answer_counts = _count(indexed.answer_tokens, answer_counts)
             _append(entry_docs, indexed.entry_tokens)
             _append(entry_lengths, indexed.entry_lengths)
-        del normalized_phrasings, handed
-        release_free_memory()  # of the texts unpacked and split for the loop
         self._surface_words = list(self._surface)
         self._content = _Forward(content_ids, content_lengths, len(self._surface_words))
         del content_ids, content_lengths, self._surface_ids, self._surface_tokens
@@ -224,12 +215,10 @@ class Matcher:
         # Token -> the phrasings that use it, with the token's rank in each. The postings
         # are the largest builds: this one goes first, while the entries' tokens are still
         # half the size of their postings, and arrays not needed for them come after both.
-        release_free_memory()
         self._word_phrasings = _Postings(
             phrasing_index.flat, phrasing_index.starts, vocabulary_size, ranks=True
         )
         del phrasing_index
-        release_free_memory()  # before each large index array: what was freed goes first
         self._entry_postings = _Postings(
             entry_items[0], np.concatenate(([0], np.cumsum(entry_items[1]))), vocabulary_size
         )
@@ -243,7 +232,6 @@ class Matcher:
         )
         self._vocabulary_size = vocabulary_size
         self._caches()
-        release_free_memory()  # the last build's temporaries: questions start from the index
 
     def _caches(self) -> None:
         """Create the caches of query work (not pickled with the index)."""

@@ -1,25 +1,17 @@
 """The knowledge base's data model: immutable, validated once at load time.
 
-A large base holds hundreds of thousands of entries, so the validated data is kept compact:
-no pydantic model instances (pydantic validates plain fields; entries, sources and citations
-are slotted objects), each entry's other phrasings and answer packed into one compressed
-bytes object, and values that many entries share (dates, tag lists, citations, ids) kept
-once each (validate_entry's `shared`).
+Kept compact (slotted objects, packed texts, shared values) so a base of many thousand
+entries stays small in memory; benchmarks/README.md has the figures.
 """
 
 from __future__ import annotations
 
-import ctypes
 import datetime as dt
-import gc
 import marshal
 import re
 import zlib
-from array import array
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from functools import cache
 from types import MappingProxyType
 from typing import Annotated, Any, NoReturn, NotRequired
 from urllib.parse import urlsplit
@@ -43,11 +35,8 @@ __all__ = [
     "Entry",
     "EntryFields",
     "KnowledgeBase",
-    "NormalizedPhrasings",
     "Source",
     "SourceRef",
-    "paused_gc",
-    "release_free_memory",
     "validate_entry",
     "validate_source",
 ]
@@ -236,11 +225,7 @@ class Entry:
         return Entry(**{**self.fields(), **changes})
 
     def __getstate__(self) -> tuple[Any, ...]:
-        """Pickle the packed form as it is (a cached engine loads without packing again).
-
-        The values in slot order: pickle keeps every state it wrote until the end, and a dict
-        per entry is three times a tuple (about 25 MB more at 100,000 entries).
-        """
+        """Return the slots' values in order (for pickling, copying and comparing entries)."""
         return tuple(getattr(self, name) for name in self.__slots__)
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
@@ -277,7 +262,7 @@ def validate_entry(data: Any, shared: dict[Any, Any] | None = None) -> EntryFiel
 
     With `shared`, a table kept for a whole load, values equal to ones met before (the id and
     see_also ids, dates, citations and their list, the tag list) are replaced by those, so
-    each is kept once (dictionary look-ups at C speed, not a validator call per value).
+    each is kept once.
     """
     fields: EntryFields = _ENTRY.validate_python(data)
     if shared is not None:
@@ -300,47 +285,6 @@ def validate_source(data: Any) -> Source:
     return source
 
 
-class NormalizedPhrasings:
-    """Entries' normalised phrasings, in the order they were added, one line each.
-
-    Normalised text has no line breaks. It is kept as UTF-8 in buffers of a few megabytes: a
-    string per entry (or per phrasing) would be a hundred thousand (or a million) objects
-    amid the entries, whose memory the system cannot take back once they are freed, while a
-    buffer goes back as soon as `take` has gone past it.
-    """
-
-    _CHUNK = 1 << 22  # bytes of text per buffer
-
-    def __init__(self) -> None:
-        self.ids: list[str] = []
-        # Full buffers, each with where each of its entries' text ends; then the open one.
-        self._chunks: list[tuple[bytes, array[int]]] = []
-        self._text = bytearray()
-        self._ends = array("q")
-
-    def add(self, entry_id: str, phrasings: list[str]) -> None:
-        """Add an entry's normalised phrasings."""
-        self.ids.append(entry_id)
-        self._text += "\n".join(phrasings).encode()
-        self._ends.append(len(self._text))
-        if len(self._text) >= self._CHUNK:
-            self._chunks.append((bytes(self._text), self._ends))
-            self._text, self._ends = bytearray(), array("q")
-
-    def take(self) -> Iterator[list[str]]:
-        """Yield each entry's normalised phrasings in order, letting go of what was yielded."""
-        self._chunks.append((bytes(self._text), self._ends))
-        self._text, self._ends = bytearray(), array("q")
-        while self._chunks:
-            text, ends = self._chunks.pop(0)
-            start = 0
-            for end in ends:
-                yield text[start:end].decode().split("\n")
-                start = end
-            del text
-            release_free_memory()  # a buffer may sit amid the heap (see the function)
-
-
 @dataclass(frozen=True)
 class KnowledgeBase:
     """A complete, validated knowledge base; replaced whole, never mutated."""
@@ -349,27 +293,11 @@ class KnowledgeBase:
     sources: Mapping[str, Source]
     # Which file (relative to the knowledge directory) holds each entry, for editing in place.
     files: Mapping[str, str] = field(default_factory=dict)
-    # The phrasings as the loader normalised them to check for repeats, handed to the index
-    # once (`take_normalized`) so a large base is not normalised twice. Not data: not
-    # compared, not pickled, and an index built without it normalises the phrasings itself.
-    normalized: NormalizedPhrasings = field(
-        default_factory=NormalizedPhrasings, compare=False, repr=False
-    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "entries", MappingProxyType(dict(self.entries)))
         object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
         object.__setattr__(self, "files", MappingProxyType(dict(self.files)))
-
-    def __reduce__(self) -> tuple[type[KnowledgeBase], tuple[dict[str, Any], ...]]:
-        """Pickle the data only (mapping proxies cannot be pickled), for the engine cache."""
-        return (type(self), (dict(self.entries), dict(self.sources), dict(self.files)))
-
-    def take_normalized(self) -> NormalizedPhrasings:
-        """Return the loader's normalised phrasings and forget them (used once, by the index)."""
-        taken = self.normalized
-        object.__setattr__(self, "normalized", NormalizedPhrasings())
-        return taken
 
     @property
     def phrasing_count(self) -> int:
@@ -390,44 +318,3 @@ class KnowledgeBase:
             f"{len(self.entries)} entries, {self.phrasing_count} phrasings, "
             f"{len(self.sources)} sources"
         )
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building a knowledge base or its index.
-
-    Both create millions of long-lived objects and no cycles; the collector would rescan them
-    again and again (about half of the load time of a large base).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-@cache
-def _malloc_trim() -> Any:
-    """Return the C library's malloc_trim (glibc), or None (another C library, or none).
-
-    Looked up among the symbols the process has loaded: no search for the library's file.
-    """
-    try:
-        return getattr(ctypes.CDLL(None), "malloc_trim", None)
-    except (OSError, TypeError):
-        return None
-
-
-def release_free_memory() -> None:
-    """Give the free pages inside the C heap back to the system (glibc; elsewhere nothing).
-
-    Building a large base frees about as much as it keeps (parsed data, the normalised
-    phrasings handed to the index), interleaved with what it keeps: the heap can only shrink
-    from its top, so those pages would stay resident and the next phase's memory would come on
-    top of them.
-    """
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)

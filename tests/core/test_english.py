@@ -9,8 +9,8 @@ import numpy as np
 import wordfreq
 
 from bot.core import english
-from bot.core.loader import load_knowledge
 from bot.core.normalize import normalize
+from bot.storage.folder import load_knowledge
 
 KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
 

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from bot.core.decide import Decision, Engine, Kind, Mode
-from bot.core.loader import load_knowledge
 from bot.core.models import KnowledgeBase
 from bot.core.normalize import normalize
+from bot.storage.folder import load_knowledge
 from tests.core.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]

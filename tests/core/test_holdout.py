@@ -7,8 +7,8 @@ from pathlib import Path
 from types import ModuleType
 
 from bot.core.decide import Engine, Mode
-from bot.core.loader import load_knowledge
 from bot.core.models import KnowledgeBase
+from bot.storage.folder import load_knowledge
 from tests.core.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]

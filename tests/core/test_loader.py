@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
-import yaml
 
-from bot.core import loader
-from bot.core.loader import (
-    KnowledgeError,
-    KnowledgeFolder,
-    Problem,
-    _assemble,
-    _Checker,
-    _construct_fast,
-    _SafeLoader,
-    _Unlocated,
-    load_knowledge,
-    parse_knowledge,
-    read_knowledge_files,
-)
-from bot.core.normalize import normalize
-from bot.core.store import KnowledgeStore
+from bot.core import validation
+from bot.core.loader import KnowledgeError, Problem, _assemble, parse_knowledge
+from bot.core.validation import Checker
+from bot.core.yaml_events import SafeLoader, Unlocated
+from bot.storage.folder import load_knowledge
 
 SOURCES = """\
 sources:
@@ -206,44 +193,6 @@ def test_problem_reads_as_file_line_entry_field_and_fix() -> None:
     )
 
 
-def test_broken_reload_keeps_serving_the_old_knowledge(tmp_path: Path) -> None:
-    for name, text in good_files().items():
-        (tmp_path / name).write_text(text)
-    store = KnowledgeStore(tmp_path)
-    before = store.engine
-    (tmp_path / "law.yaml").write_text(ENTRY.replace("sources:\n      - id: nbc", "sources: 7"))
-    with pytest.raises(KnowledgeError):
-        store.reload()
-    assert store.engine is before
-    assert store.engine.decide("what is doma").entry_id == "what-is-doma"
-    (tmp_path / "law.yaml").write_text(ENTRY.replace("A 1996 federal law.", "A 1996 law."))
-    diff = store.reload()
-    assert diff.changed == ("what-is-doma",) and not diff.added and not diff.removed
-    assert store.engine is not before
-
-
-def test_a_file_that_is_not_utf8_is_a_located_problem(tmp_path: Path) -> None:
-    for name, text in good_files().items():
-        (tmp_path / name).write_text(text)
-    (tmp_path / "latin.yaml").write_bytes("entries: []  # café\n".encode("latin-1"))
-    with pytest.raises(KnowledgeError) as caught:
-        load_knowledge(tmp_path)
-    (problem,) = caught.value.problems
-    assert (problem.file, problem.message) == ("latin.yaml", "is not UTF-8 text")
-
-
-def test_a_watched_reload_after_a_replace_from_the_same_files_does_nothing(tmp_path: Path) -> None:
-    for name, text in good_files().items():
-        (tmp_path / name).write_text(text)
-    store = KnowledgeStore(tmp_path)
-    files = {**good_files(), "law.yaml": ENTRY.replace("A 1996 federal law.", "A 1996 law.")}
-    (tmp_path / "law.yaml").write_text(files["law.yaml"])
-    store.replace(parse_knowledge(files), files)
-    engine = store.engine
-    assert not store.reload(only_if_changed=True)
-    assert store.engine is engine
-
-
 def test_valid_files_load_without_yaml_node_trees(monkeypatch: pytest.MonkeyPatch) -> None:
     """The first pass builds data from events; node trees are only for locating problems."""
     located = parse_knowledge(good_files())
@@ -251,20 +200,16 @@ def test_valid_files_load_without_yaml_node_trees(monkeypatch: pytest.MonkeyPatc
     def no_nodes(*_: object) -> None:
         raise AssertionError("a valid knowledge base was composed into node trees")
 
-    monkeypatch.setattr(_SafeLoader, "get_single_node", no_nodes)
+    monkeypatch.setattr(SafeLoader, "get_single_node", no_nodes)
     fast = parse_knowledge(good_files())
     assert fast == located
-    assert fast.normalized.ids == ["what-is-doma"]
-    assert list(fast.normalized.take()) == [
-        list(map(normalize, fast.entries["what-is-doma"].phrasings))
-    ]
 
 
 def test_the_first_pass_gives_up_on_problems_and_the_second_locates_them() -> None:
     files = good_files()
     files["law.yaml"] = files["law.yaml"].replace("      - id: nbc\n", "      - id: nbx\n")
-    with pytest.raises(_Unlocated):
-        _assemble(files, _Checker(locate=False))
+    with pytest.raises(Unlocated):
+        _assemble(files, Checker(locate=False))
     (problem,) = problems(files)
     assert (problem.file, problem.line, problem.field) == ("law.yaml", 11, "sources")
 
@@ -279,97 +224,17 @@ def test_yaml_the_first_pass_does_not_handle_is_read_the_usual_way() -> None:
             '        quote: "bars federal recognition"\n', "        quote: a\n        quote: b\n"
         )
     )
-    with pytest.raises(_Unlocated):
-        _assemble(files, _Checker(locate=False))
+    with pytest.raises(Unlocated):
+        _assemble(files, Checker(locate=False))
     entry = parse_knowledge(files).entries["what-is-doma"]
     assert str(entry.reviewed) == "2012-09-28" and entry.sources[0].quote == "b"
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "a: 1\nb: [yes, no, null, ~, 1.5, 0x1f, 1_000, '2012-01-01', 2012-01-01, 12:30]\n",
-        "a: {b: c, 'd': \"e\\n\", f: [g, {h: i}]}\nlist:\n  - |\n    block\n  - >-\n    folded\n",
-        "a: !!str 12\nb: !!int '7'\nc: !!float 1\nd: ''\ne:\n",
-        "? complex\n: key\n'=': equals\n",
-        "a: [2012-01-01, 2012-01-01, '2012-01-01', yes, yes, 'yes', 12, 12, '12', ~, ~, t, t]\n",
-        "a: [true love is the theme of this long text, no one at all knows it yet, on and on "
-        "and on and on and on and on, 1234567890123456789012345678901234567890]\n",
-    ],
-)
-def test_the_event_builder_gives_what_yaml_load_gives(text: str) -> None:
-    assert list(_construct_fast(text)) == [yaml.load(text, Loader=_SafeLoader)]  # noqa: S506
-
-
-def test_the_types_of_single_words_are_never_long() -> None:
-    """A long plain scalar that starts as only they may is text (see loader._TEXT_WHEN_LONG)."""
-    for resolvers in _SafeLoader.yaml_implicit_resolvers.values():
-        for tag, regexp in resolvers:
-            if tag in loader._WORD_TAGS:
-                widest = re._parser.parse(regexp.pattern, regexp.flags).getwidth()[1]
-                assert widest <= loader._SHORT, tag
-    assert set("yYnNtTfFoO<=") <= loader._TEXT_WHEN_LONG
-    assert not set("0123456789+-.") & loader._TEXT_WHEN_LONG
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "",
-        "a: &x 1\nb: *x\n",
-        "a: 1\na: 2\n",
-        "<<: {a: 1}\n",
-        "a: !!set {b}\n",
-        "--- 1\n--- 2\n",
-        "a: [unclosed\n",
-        "a: !!python/object/apply:os.system ['true']\n",
-        "[1]: x\n",
-    ],
-)
-def test_the_event_builder_gives_up_on_what_it_does_not_handle(text: str) -> None:
-    with pytest.raises(_Unlocated):
-        list(_construct_fast(text))
-
-
-def test_the_event_builder_yields_a_listing_item_by_item() -> None:
-    text = "entries:\n  - id: a\n    tags: [x]\n  - id: b\n  - [1, 2]\n"
-    items = _construct_fast(text, "entries")
-    assert next(items) == {"id": "a", "tags": ["x"]}
-    assert list(items) == [{"id": "b"}, [1, 2]]
-
-
-@pytest.mark.parametrize(
-    "text",
-    ["entries: {a: 1}\n", "entries: [1]\nother: 2\n", "other: [1]\n", "- 1\n", "entries: 7\n"],
-)
-def test_the_event_builder_gives_up_on_another_shape_than_the_listing(text: str) -> None:
-    with pytest.raises(_Unlocated):
-        list(_construct_fast(text, "entries"))
-
-
-def test_a_folder_loads_from_streams_as_its_texts_parse(tmp_path: Path) -> None:
-    for name, text in good_files().items():
-        (tmp_path / name).write_text(text)
-    (tmp_path / "more").mkdir()
-    uafa = ENTRY.replace("what-is-doma", "what-is-uafa").replace("DOMA", "UAFA")
-    for old, new in (("doma?", "uafa?"), ("defense of", "permanent partners"), ("1996", "2012")):
-        uafa = uafa.replace(old, new)
-    (tmp_path / "more" / "uafa.yml").write_text(uafa.replace("doma", "the bill"))
-    folder = KnowledgeFolder(tmp_path)
-    assert list(folder) == ["law.yaml", "more/uafa.yml", "sources.yaml"]
-    assert dict(folder) == read_knowledge_files(tmp_path)
-    with folder.open("law.yaml") as stream:
-        assert stream.read() == folder["law.yaml"] == ENTRY
-    loaded = load_knowledge(tmp_path)
-    assert loaded == parse_knowledge(read_knowledge_files(tmp_path))
-    assert loaded.files == {"what-is-doma": "law.yaml", "what-is-uafa": "more/uafa.yml"}
 
 
 def test_the_first_pass_gives_up_on_a_repeated_phrasing() -> None:
     files = good_files()
     files["law.yaml"] = files["law.yaml"].replace("      - doma?\n", "      - What is DOMA?\n")
-    with pytest.raises(_Unlocated):
-        _assemble(files, _Checker(locate=False))
+    with pytest.raises(Unlocated):
+        _assemble(files, Checker(locate=False))
     (problem,) = problems(files)
     assert (problem.line, problem.field) == (5, "asks")
 
@@ -378,9 +243,9 @@ def test_the_first_pass_gives_up_on_a_repeated_phrasing() -> None:
 def test_the_first_pass_finds_a_repeat_across_blocks_of_hashes(
     monkeypatch: pytest.MonkeyPatch, block: int
 ) -> None:
-    monkeypatch.setattr(loader, "_BLOCK", block)
+    monkeypatch.setattr(validation, "_BLOCK", block)
     files = good_files()
-    _assemble(files, _Checker(locate=False))  # no repeat: nothing given up
+    _assemble(files, Checker(locate=False))  # no repeat: nothing given up
     files["law.yaml"] = files["law.yaml"].replace("      - doma?\n", "      - What is DOMA?\n")
-    with pytest.raises(_Unlocated):
-        _assemble(files, _Checker(locate=False))
+    with pytest.raises(Unlocated):
+        _assemble(files, Checker(locate=False))

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from bot.core import matcher as matcher_module
-from bot.core.loader import load_knowledge
 from bot.core.matcher import Matcher
 from bot.core.models import KnowledgeBase
 from bot.core.normalize import content_words, normalize, sentences
 from bot.core.triage import looks_like_question
+from bot.storage.folder import load_knowledge
 
 ROOT = Path(__file__).resolve().parents[2]
 

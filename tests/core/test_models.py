@@ -10,16 +10,14 @@ import pytest
 import yaml
 
 from bot.core import models
-from bot.core.loader import load_knowledge
 from bot.core.models import (
     ENTRY_FIELDS,
     Entry,
     EntryFields,
-    NormalizedPhrasings,
     SourceRef,
-    release_free_memory,
     validate_entry,
 )
+from bot.storage.folder import load_knowledge
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -109,20 +107,3 @@ def test_packed_texts_come_back_exactly(asks: tuple[str, ...], answer: str) -> N
     packed = models._pack(asks, answer)
     assert models._unpack(packed) == (asks, answer)
     assert packed == models._pack(tuple(asks), str(answer))
-
-
-def test_normalised_phrasings_come_back_in_order_across_buffers(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(NormalizedPhrasings, "_CHUNK", 16)
-    handed = NormalizedPhrasings()
-    added = [[f"phrasing {i} of {n}" for i in range(n)] for n in range(1, 30)] + [[""], ["é ü"]]
-    for number, phrasings in enumerate(added):
-        handed.add(f"entry-{number}", phrasings)
-    assert handed.ids == [f"entry-{number}" for number in range(len(added))]
-    assert list(handed.take()) == added
-    assert list(handed.take()) == []
-
-
-def test_giving_freed_memory_back_is_safe_anywhere() -> None:
-    release_free_memory()  # glibc's malloc_trim here; a no-op where the C library has none

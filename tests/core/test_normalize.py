@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from bot.core import normalize as module
-from bot.core.loader import load_knowledge
+from bot.storage.folder import load_knowledge
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -30,9 +30,9 @@ with warnings.catch_warnings():
     from discord.http import Route
 
 from bot.client import FamilyTies, make_bot
-from bot.core.store import KnowledgeStore
 from bot.db import Database
 from bot.settings import Settings
+from bot.storage.store import KnowledgeStore
 from tests.e2e.clients import connect_client, point_discord_at, restore_urls, shutdown_client
 from tests.fakediscord import FakeDiscord
 

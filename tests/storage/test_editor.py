@@ -14,10 +14,13 @@ from typing import Any
 
 import pytest
 
-from bot.core.editor import LOCK_FILE, Actor, EditError, KnowledgeEditor
-from bot.core.loader import KnowledgeError, load_knowledge
-from bot.core.store import KnowledgeStore
+from bot.core.editor import Actor, EditError
+from bot.core.loader import KnowledgeError
 from bot.db import Database
+from bot.storage.editor import KnowledgeEditor
+from bot.storage.folder import load_knowledge
+from bot.storage.store import KnowledgeStore
+from bot.storage.transaction import LOCK_FILE
 
 # A frozen copy of the knowledge base: these tests pin exact bytes, so they must not follow
 # content edits to the shipped one.

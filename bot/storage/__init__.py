@@ -1,0 +1,1 @@
+"""Everything that touches the disk for the knowledge base: reading, serving, editing."""
