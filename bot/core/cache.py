@@ -34,7 +34,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import IO
 
-from bot.core.matcher import Matcher
+from bot.core.matching import Matcher
 from bot.core.models import KnowledgeBase, paused_gc, release_free_memory
 
 __all__ = ["EngineCache", "code_version"]

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import snowballstemmer
 
-__all__ = ["STOPWORDS", "Normalizer", "content_words", "normalize", "sentences", "stem", "tokens"]
+__all__ = ["STOPWORDS", "Normalizer", "content_words", "normalize", "stem", "tokens"]
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
 
@@ -83,7 +83,6 @@ _THOUSANDS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
 # (patterns that start with a literal character are searched for it first, at C speed).
 _MAY_BE_ACRONYM = re.compile(r"\.[a-z]\.")
 _MAY_BE_THOUSANDS_COMMA, _MAY_BE_THOUSANDS_DOT = re.compile(r",\d\d\d"), re.compile(r"\.\d\d\d")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 # Function words and chat filler: they carry no topic, so they must never make a match.
 # "who", "when", "where" and "why" stay: they tell "who announced it" from "when".
@@ -302,8 +301,3 @@ def tokens(normalized: str) -> list[str]:
 def content_words(normalized: str) -> list[str]:
     """Return the content words of normalised text, unstemmed, in order: no stop words."""
     return list(itertools.filterfalse(STOPWORDS.__contains__, normalized.split()))
-
-
-def sentences(text: str) -> list[str]:
-    """Split raw text into sentences so a question buried in a long message can be found."""
-    return [part for part in (p.strip() for p in _SENTENCE_END.split(text)) if part]

@@ -11,11 +11,13 @@ import numpy as np
 import pytest
 
 from bot.core import cache as cache_module
-from bot.core import matcher as matcher_module
 from bot.core import store as store_module
 from bot.core.decide import Mode
 from bot.core.loader import KnowledgeFolder, read_knowledge_files
-from bot.core.matcher import _Forward, _Postings, _respell
+from bot.core.matching import postings as matcher_module
+from bot.core.matching.postings import Forward as _Forward
+from bot.core.matching.postings import Postings as _Postings
+from bot.core.matching.postings import respell as _respell
 from bot.core.store import KnowledgeStore, fingerprint
 
 ROOT = Path(__file__).resolve().parents[2]

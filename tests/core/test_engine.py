@@ -13,10 +13,11 @@ import pytest
 
 from bot.core.decide import Decision, Engine, Kind, Mode, Thresholds
 from bot.core.loader import load_knowledge
-from bot.core.matcher import Match
+from bot.core.matching import Match
 from bot.core.normalize import normalize, tokens
+from bot.core.question import asked_kinds, looks_like_question
 from bot.core.replies import DISCLAIMER, Organization, compose
-from bot.core.triage import asked_kinds, looks_like_question, triage
+from bot.core.triage import triage
 
 ROOT = Path(__file__).resolve().parents[2]
 
