@@ -60,11 +60,9 @@ class Engine:
         self.knowledge = knowledge
         self.thresholds = thresholds or Thresholds()
         self.matcher = matcher if matcher is not None else Matcher(knowledge)
-        # Entry id -> the kinds of answer its phrasings ask for (read here, not per message).
-        self._kinds = {
-            entry.id: frozenset[str]().union(*map(asked_kinds, entry.phrasings))
-            for entry in knowledge.entries.values()
-        }
+        # Entry id -> the kinds of answer its phrasings ask for, read when first needed
+        # (reading all at build costs about 15 us a phrasing: 1.6 s at 10,000 entries).
+        self._kinds: dict[str, frozenset[str]] = {}
 
     def decide(self, text: str | Question, mode: Mode = Mode.ASK) -> Decision:
         """Decide what to do with one message.
@@ -127,14 +125,21 @@ class Engine:
         entry, and someone does of the second. Then the winner answers another question: the
         member chooses (ask mode) or the bot stays quiet (listen mode).
         """
-        if not asked or asked & self._kinds[matches[0].entry_id]:
+        if not asked or asked & self._entry_kinds(matches[0].entry_id):
             return None
         window = matches[0].score - self.thresholds.suggest_window
         return next(
             (
                 match.entry_id
                 for match in matches[1 : self.thresholds.suggestions]
-                if match.score >= window and asked & self._kinds[match.entry_id]
+                if match.score >= window and asked & self._entry_kinds(match.entry_id)
             ),
             None,
         )
+
+    def _entry_kinds(self, entry_id: str) -> frozenset[str]:
+        kinds = self._kinds.get(entry_id)
+        if kinds is None:
+            phrasings = self.knowledge.entries[entry_id].phrasings
+            kinds = self._kinds[entry_id] = frozenset[str]().union(*map(asked_kinds, phrasings))
+        return kinds

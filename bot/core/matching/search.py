@@ -142,8 +142,6 @@ def search_parts(
     slot_by_rank, pair = slot[by_rank], pair[by_rank]
     shared = np.bincount(slot_by_rank, pair_weights[pair], slots)
     shared_idf = np.bincount(slot_by_rank, pair_idf[pair], slots)
-    # (nonzero of a mask, not of the counts: the same indices, several times faster, as
-    # numpy finds a mask's indices without a branch per element; likewise elsewhere.)
     group = (topical_words != 0).nonzero()[0]
     owners = np.arange(rows).repeat(row_phrasings)[group]
     phrasings = group - slot_shift[owners]
@@ -266,7 +264,7 @@ def occurrences(
         row = row_of[in_bin if pair_bin is None else in_bin + pair_bin.repeat(counts)]
         pair = np.arange(pair_tokens.size).repeat(counts)
         if not complete:
-            keep = (row >= 0).nonzero()[0]  # indices: cheaper than 4 boolean subscripts
+            keep = (row >= 0).nonzero()[0]
             phrasing, rank, row, pair = phrasing[keep], rank[keep], row[keep], pair[keep]
     else:
         found_index, found_row, found_pair = [], [], []

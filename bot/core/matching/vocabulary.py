@@ -32,7 +32,7 @@ class Vocabulary:
         self.tokens: dict[str, int] = {}  # stem -> token id
         self.surface: dict[str, str] = {}  # a word as written in the knowledge base -> stem
         # Every word seen -> its position in `surface` (stop words: STOPWORD), and each of
-        # those words' token id: for indexing a block of words at C speed.
+        # those words' token id: a block of words is indexed with one dict lookup each.
         self._surface_ids: dict[str, int] = dict.fromkeys(STOPWORDS, STOPWORD)
         self._surface_tokens: list[int] = []
         self.variants: dict[int, int] = {}  # a misspelt token -> the token it misspells
