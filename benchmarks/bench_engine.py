@@ -44,10 +44,13 @@ from rapidfuzz import fuzz, process, utils
 from typos import misspell
 
 from bot.core import decide as decide_module
-from bot.core import matcher as matcher_module
 from bot.core import validation as validation_module
 from bot.core.decide import Engine, Mode
 from bot.core.loader import SOURCES_FILE, KnowledgeError
+from bot.core.matching import index as index_module
+from bot.core.matching import postings as postings_module
+from bot.core.matching import search as search_module
+from bot.core.matching import weights as weights_module
 from bot.core.models import ANSWER_MAX_CHARS, MIN_ASKS, Entry, KnowledgeBase
 from bot.core.normalize import STOPWORDS, normalize
 from bot.paths import DEFAULT_KNOWLEDGE_DIR
@@ -421,10 +424,9 @@ def _load_targets() -> tuple[tuple[object, str, str], ...]:
 
 def _index_targets() -> tuple[tuple[object, str, str], ...]:
     return (
-        (matcher_module, "normalize", "index_normalize"),
-        (getattr(matcher_module, "Normalizer", None), "words", "index_normalize"),  # answers, tags
-        (matcher_module, "zipf_frequency", "index_wordfreq"),  # first call loads its data
-        (getattr(matcher_module, "_Postings", None), "__init__", "index_postings"),
+        (getattr(index_module, "Normalizer", None), "words", "index_normalize"),
+        (weights_module, "zipf_frequency", "index_wordfreq"),  # first call loads its data
+        (getattr(postings_module, "Postings", None), "__init__", "index_postings"),
     )
 
 
@@ -433,8 +435,8 @@ def _query_targets(engine: Engine) -> tuple[tuple[object, str, str], ...]:
     return (
         (decide_module, "triage", "triage"),
         (matcher, "search", "search"),
-        (matcher, "_query", "words"),  # normalise + typo-correct, per searched part
-        (matcher, "_first_stage", "postings"),  # stage 1 (entry postings), all parts at once
+        (matcher, "_query", "words"),  # typo-correct and weigh, per searched part
+        (search_module, "first_stage", "postings"),  # stage 1 (entry postings), all parts at once
         (process, "cdist", "rerank"),  # the module object the matcher calls it on
     )
 

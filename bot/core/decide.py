@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.core.matcher import Match, Matcher
+from bot.core.matching import Match, Matcher
 from bot.core.models import KnowledgeBase
-from bot.core.triage import asked_kinds, looks_like_question, triage
+from bot.core.policy import Thresholds
+from bot.core.question import Question, asked_kinds
+from bot.core.triage import triage
 
 __all__ = ["Decision", "Engine", "Kind", "Mode", "Thresholds"]
 
@@ -31,63 +33,6 @@ class Mode(StrEnum):
 
     ASK = "ask"  # addressed to the bot: mention, /ask, !ask, DM, console
     LISTEN = "listen"  # overheard in a help channel
-
-
-@dataclass(frozen=True, slots=True)
-class Thresholds:
-    """Scores (0-100) that separate answers from suggestions from silence."""
-
-    answer: float = 46.0  # ask mode: minimum score to answer
-    listen: float = 60.0  # listen mode: minimum score to answer unprompted
-    # Lead over the runner-up entry needed to answer. On questions the engine never saw
-    # (evaluation/holdout.py), answers won by a lead of 6 to 8 points were wrong more often
-    # than right (49 wrong, 30 right, in ask mode): they are offered as choices instead.
-    margin: float = 8.0
-    certain: float = 90.0  # at or above this, the lead does not matter
-    suggest: float = 42.0  # ask mode: minimum score for a "did you mean" choice
-    # Share of the question's informative words a suggested phrasing must explain: words left
-    # unexplained ("current", "member", "election") mean another question was asked.
-    suggest_coverage: float = 0.55
-    # Topical evidence (Match.evidence: the shared words' topicality, 0.4 for an everyday
-    # word incidental here, 0.7 and up for a word this knowledge base is about). An answer
-    # rests on more than one everyday word ("help", "time" are chat, not a question about the
-    # guidance), or on one topical word when the question is nearly the very phrasing (its
-    # words explain this share of it): "who announced it?". A "did you mean" choice needs
-    # one topical word.
-    evidence: float = 0.95
-    single_word_evidence: float = 0.7
-    single_word_precision: float = 0.75
-    suggest_evidence: float = 0.7
-    # A weaker match is still offered when it shares two or more topical words with the
-    # question: a long or loosely worded message scores low as a whole, but naming two of a
-    # topic's words ("sponser", "boyfriend") points at that topic, and the member chooses.
-    loose_suggest: float = 30.0
-    loose_suggest_coverage: float = 0.4
-    loose_suggest_evidence: float = 1.3
-    suggest_window: float = 25.0  # choices within this many points of the best
-    suggestions: int = 3
-    max_chars: int = 4000  # longer input is cut: no Discord message is longer
-
-    def rests_on_topic(self, match: Match) -> bool:
-        """Whether an answer may rest on the words `match` shares with the question."""
-        return match.evidence >= self.evidence or (
-            match.evidence >= self.single_word_evidence
-            and match.precision >= self.single_word_precision
-        )
-
-    def may_suggest(self, match: Match, best: float) -> bool:
-        """Whether `match` may be a "did you mean" choice when the best score is `best`."""
-        if match.score < best - self.suggest_window:
-            return False
-        return (
-            match.score >= self.suggest
-            and match.coverage >= self.suggest_coverage
-            and match.evidence >= self.suggest_evidence
-        ) or (
-            match.score >= self.loose_suggest
-            and match.coverage >= self.loose_suggest_coverage
-            and match.evidence >= self.loose_suggest_evidence
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,17 +63,28 @@ class Engine:
         # Entry id -> the kinds of answer its phrasings ask for, read when first needed.
         self._kinds: dict[str, frozenset[str]] = {}
 
-    def decide(self, text: str, mode: Mode = Mode.ASK) -> Decision:
-        """Decide what to do with one message."""
+    def decide(self, text: str | Question, mode: Mode = Mode.ASK) -> Decision:
+        """Decide what to do with one message.
+
+        The core's steps run in order, each once: read the question, triage it, match it,
+        then apply the thresholds.
+        """
         limits = self.thresholds
-        text = text.strip()[: limits.max_chars]
-        if not any(character.isalnum() for character in text):
-            return Decision(Kind.NONE)
-        verdict = triage(text)
-        asks = looks_like_question(text)
-        if (mode is Mode.LISTEN or "thanks" in verdict.signals) and not verdict.legal and not asks:
+        if isinstance(text, str):
+            text = text.strip()[: limits.max_chars]
+            if not any(character.isalnum() for character in text):
+                return Decision(Kind.NONE)
+            question = Question.read(text, self.matcher.tuning)
+        else:
+            question = text
+        verdict = triage(question)
+        if (
+            (mode is Mode.LISTEN or "thanks" in verdict.signals)
+            and not verdict.legal
+            and not question.asks
+        ):
             return Decision(Kind.NONE, signals=verdict.signals)
-        matches = tuple(self.matcher.search(text, limit=max(limits.suggestions, 5)))
+        matches = tuple(self.matcher.search(question, limit=max(limits.suggestions, 5)))
         top = matches[0] if matches else None
         score = top.score if top else 0.0
         runner_up = matches[1].score if len(matches) > 1 else 0.0
@@ -145,11 +101,11 @@ class Engine:
             # a question about the date of the memo).
             background = top.entry_id if top and clear and score >= limits.listen else None
             return Decision(Kind.LEGAL, background, score, (), matches, verdict.signals)
-        if not asks and "personal" in verdict.signals:
+        if not question.asks and "personal" in verdict.signals:
             # Someone telling the bot about themselves ("I just got back from the marriage
             # equality rally") asked nothing: neither an answer nor choices fit.
             return Decision(Kind.NONE, None, score, (), matches, verdict.signals)
-        other_kind = self._answers_kind_asked(text, matches) if top and clear else None
+        other_kind = self._answers_kind_asked(question.kinds, matches) if top and clear else None
         if top and clear and other_kind is None:
             return Decision(Kind.ANSWER, top.entry_id, score, (), matches, verdict.signals)
         offered = [match.entry_id for match in matches if limits.may_suggest(match, score)]
@@ -160,7 +116,7 @@ class Engine:
             return Decision(Kind.SUGGEST, None, score, choices, matches, verdict.signals)
         return Decision(Kind.NONE, None, score, (), matches, verdict.signals)
 
-    def _answers_kind_asked(self, text: str, matches: tuple[Match, ...]) -> str | None:
+    def _answers_kind_asked(self, asked: frozenset[str], matches: tuple[Match, ...]) -> str | None:
         """Return a close runner-up that answers the kind of question asked, if the winner does not.
 
         "What day did they announce it exactly" shares more words with "the exact text of the
@@ -168,7 +124,6 @@ class Engine:
         entry, and someone does of the second. Then the winner answers another question: the
         member chooses (ask mode) or the bot stays quiet (listen mode).
         """
-        asked = asked_kinds(text)
         if not asked or asked & self._entry_kinds(matches[0].entry_id):
             return None
         window = matches[0].score - self.thresholds.suggest_window

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import snowballstemmer
 
-__all__ = ["STOPWORDS", "Normalizer", "content_words", "normalize", "sentences", "stem", "tokens"]
+__all__ = ["STOPWORDS", "Normalizer", "content_words", "normalize", "stem", "tokens"]
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
 
@@ -79,11 +79,9 @@ _LEXICON = {
 }
 _ACRONYM = re.compile(r"\b(?:[a-z]\.){2,}[a-z]?\b")
 _THOUSANDS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
-# Something each of the two must find to change anything: a cheaper scan of long texts
-# (patterns that start with a literal character are searched for it first, at C speed).
+# Something each of the two must find to change anything: checked before the full pattern.
 _MAY_BE_ACRONYM = re.compile(r"\.[a-z]\.")
 _MAY_BE_THOUSANDS_COMMA, _MAY_BE_THOUSANDS_DOT = re.compile(r",\d\d\d"), re.compile(r"\.\d\d\d")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 # Function words and chat filler: they carry no topic, so they must never make a match.
 # "who", "when", "where" and "why" stay: they tell "who announced it" from "when".
@@ -124,7 +122,7 @@ _LEXICON_SINGLE_BOTH: frozenset[str | bytes] = frozenset(
 _W = TypeVar("_W", str, bytes)
 _LEXICON_ASCII = frozenset(word.encode() for word in _LEXICON_SINGLE | _LEXICON_FIRST)
 _LEXICON_PAIRS_ASCII = tuple((first.encode(), second.encode()) for first, second in _LEXICON_PAIRS)
-# ASCII text: every byte but a letter or digit becomes a space (bytes.translate is C-fast).
+# ASCII text: every byte but a letter or digit becomes a space.
 _ASCII_WORDS = bytes(
     code if chr(code).isascii() and chr(code).isalnum() else ord(" ") for code in range(256)
 )
@@ -137,8 +135,7 @@ def normalize(text: str) -> str:
     a process-wide cache (words are cached, never whole texts).
     """
     # Each pass runs only when its trigger is present, and ASCII text skips what cannot change
-    # it: a large knowledge base normalises a million phrasings at load time. The result is
-    # the same as the plain sequence of passes (tests/core/test_normalize.py checks it).
+    # it; the result is the plain sequence of passes' (tests/core/test_normalize.py checks).
     ascii_only = text.isascii()
     text = _local_passes(_us(_fold(text, ascii_only)))
     if ascii_only:
@@ -254,7 +251,7 @@ def _has_lexicon(words: list[_W], pairs: Iterable[tuple[_W, _W]]) -> bool:
 
 def _replace_lexicon(words: list[str]) -> list[str]:
     """Replace lexicon words (and word pairs) left to right, as one regex pass would."""
-    out = list(map(_LEXICON.get, words, words))  # word by word, at C speed
+    out = list(map(_LEXICON.get, words, words))  # word by word
     present = set(words)
     if not any(first in present and second in present for first, second in _LEXICON_PAIRS):
         return out
@@ -274,7 +271,7 @@ def _replace_lexicon(words: list[str]) -> list[str]:
 
 
 def _positions(words: list[str], word: str) -> list[int]:
-    """Where `word` occurs in `words` (list.index runs at C speed)."""
+    """Where `word` occurs in `words`."""
     found: list[int] = []
     index = -1
     try:
@@ -302,8 +299,3 @@ def tokens(normalized: str) -> list[str]:
 def content_words(normalized: str) -> list[str]:
     """Return the content words of normalised text, unstemmed, in order: no stop words."""
     return list(itertools.filterfalse(STOPWORDS.__contains__, normalized.split()))
-
-
-def sentences(text: str) -> list[str]:
-    """Split raw text into sentences so a question buried in a long message can be found."""
-    return [part for part in (p.strip() for p in _SENTENCE_END.split(text)) if part]

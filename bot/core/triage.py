@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass
 
 from bot.core.normalize import normalize
+from bot.core.question import Question
 
-__all__ = ["Triage", "asked_kinds", "looks_like_question", "triage"]
+__all__ = ["Triage", "triage"]
 
 _PEOPLE = (
     r"partner|husband|wife|spouse|boyfriend|girlfriend|bf|gf|fiance|fiancee|fiancé|fiancée"
@@ -29,13 +30,8 @@ _OWN_THINGS = (
 def _any(*patterns: str) -> re.Pattern[str]:
     r"""Compile alternatives that each start at a word, to search in `" " + normalized`.
 
-    Every alternative starts with `\b` before a word character, and normalised text is words
-    joined by single spaces: a match starts right after a space of `" " + normalized`.
-    Anchored on that space, the regex engine tries the alternatives at spaces only, not at
-    every character, about twice as fast (tests/core/test_triage.py checks the two agree).
-    The alternatives are joined flat, not each in a group: the parser then moves their
-    common `\b` out in front, and an alternative that starts with a letter is skipped at
-    once where the text has another letter.
+    Normalised text is words joined by single spaces, so anchoring on the space finds the same
+    matches as the bare `\b` patterns (tests/core/test_triage.py checks it) with fewer tries.
     """
     return re.compile(" (?:" + "|".join(patterns) + ")")
 
@@ -144,19 +140,6 @@ _SIGNALS = (
     ("thanks", _THANKS),
 )
 
-_QUESTION_START = re.compile(
-    r"^(?:what|wat|wht|whats|who|whos|when|where|why|how|hw|which|is|are|am|does|do|did|can"
-    r"|could|will|would|should|shall|has|have|had|was|were|may|might|must|any|anyone|anybody"
-    r"|does anyone|tell me|explain|define|help|pls|please|question|q)\b"
-)
-# Words that often open a question in chat before the question word itself.
-_LEAD_IN = re.compile(
-    r"^(?:(?:so|ok|okay|and|but|also|well|hey|hi|hello|um|uh|like|btw|anyway|quick question"
-    r"|question|q|wait|sorry|hmm|guys|yall|everyone|all|then|now|plus|oh|ah) )+"
-)
-_MAX_QUESTION_WORDS = 250
-_CLAUSE_END = re.compile(r"[.!?,;\n]+")
-
 
 @dataclass(frozen=True, slots=True)
 class Triage:
@@ -166,57 +149,13 @@ class Triage:
     signals: tuple[str, ...] = ()
 
 
-def triage(text: str) -> Triage:
-    """Decide whether `text` is a personal legal question for the contact page."""
-    spaced = " " + normalize(text)  # the patterns' anchor (see _any)
+def triage(question: Question | str) -> Triage:
+    """Decide whether a message is a personal legal question for the contact page."""
+    normalized = question.normalized if isinstance(question, Question) else normalize(question)
+    spaced = " " + normalized  # the patterns' anchor (see _any)
     signals = tuple(name for name, pattern in _SIGNALS if pattern.search(spaced))
     # Asking for advice on one's own case, or describing one's own case (even without a
     # question: people post their situation hoping for help).
     advice = "advice" in signals and "immigration" in signals
     legal = advice or "eligibility" in signals or ("personal" in signals and "situation" in signals)
     return Triage(legal, signals)
-
-
-# The kind of answer a clause asks for, from the words that lead it.
-_ASKED_KINDS = (
-    ("person", re.compile(r"^(?:who|whos|whom|whose)\b")),
-    ("time", re.compile(r"^(?:when|wen|(?:what|which) (?:day|date|month|year)|how long ago)\b")),
-    ("place", re.compile(r"^where\b")),
-    ("reason", re.compile(r"^why\b")),
-    ("amount", re.compile(r"^how (?:many|much)\b")),
-)
-
-# Whether one of their words is there at all (in ASCII text, where normalising cannot make
-# one): most messages skip the reading clause by clause.
-_MAY_ASK_A_KIND = re.compile(
-    r"\b(?:who|whos|whom|whose|when|wen|where|why|how|day|date|month|year)\b", re.I
-)
-
-
-def asked_kinds(text: str) -> frozenset[str]:
-    """Return the kinds of answer (person, time, place, reason, amount) `text` asks for.
-
-    An entry that nobody asks "when" of answers another question than "when ...?", however
-    many words the two share ("what day did they announce it exactly" against "the exact text
-    of the announcement"): the engine compares these kinds before it answers.
-    """
-    if text.isascii() and not _MAY_ASK_A_KIND.search(text):
-        return frozenset()
-    # A clause's first words are enough to read its lead.
-    leads = [_LEAD_IN.sub("", normalize(clause[:60])) for clause in _CLAUSE_END.split(text)]
-    return frozenset(
-        kind for kind, pattern in _ASKED_KINDS if any(pattern.match(lead) for lead in leads)
-    )
-
-
-def looks_like_question(text: str) -> bool:
-    """Whether a message reads as a question (a question mark, or a question word leading)."""
-    words = len(text.split())
-    if not 0 < words <= _MAX_QUESTION_WORDS:
-        return False
-    if "?" in text:
-        return True
-    return any(
-        _QUESTION_START.match(_LEAD_IN.sub("", normalize(sentence)))
-        for sentence in _CLAUSE_END.split(text)
-    )

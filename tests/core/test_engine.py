@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from bot.core.decide import Decision, Engine, Kind, Mode, Thresholds
-from bot.core.matcher import Match
+from bot.core.matching import Match
 from bot.core.normalize import normalize, tokens
+from bot.core.question import asked_kinds, looks_like_question
 from bot.core.replies import DISCLAIMER, Organization, compose
-from bot.core.triage import asked_kinds, looks_like_question, triage
+from bot.core.triage import triage
 from bot.storage.folder import load_knowledge
 
 ROOT = Path(__file__).resolve().parents[2]

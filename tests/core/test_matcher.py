@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.core import matcher as matcher_module
-from bot.core.matcher import Matcher
+from bot.core.matching import Matcher
+from bot.core.matching import index as index_module
+from bot.core.matching import search as search_module
 from bot.core.models import KnowledgeBase
-from bot.core.normalize import content_words, normalize, sentences
-from bot.core.triage import looks_like_question
+from bot.core.normalize import content_words, normalize
+from bot.core.question import looks_like_question, sentences
 from bot.storage.folder import load_knowledge
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,9 +69,9 @@ def test_parts_scored_together_score_as_each_alone(
 ) -> None:
     index = matcher(copies)
     if ratio is not None:  # force one way of finding the words in the phrasings
-        monkeypatch.setattr(matcher_module, "_FILTER_RATIO", ratio)
+        monkeypatch.setattr(search_module, "_FILTER_RATIO", ratio)
     for text in MESSAGES:
-        queries = [index._query(part) for part in parts(text)]
+        queries = [index._query(normalize(part)) for part in parts(text)]
         together = index._search_parts(queries, limit=5)
         assert together == [index._search_parts([query], limit=5)[0] for query in queries]
 
@@ -80,7 +81,7 @@ def test_both_ways_of_finding_words_agree(copies: int, monkeypatch: pytest.Monke
     index = matcher(copies)
     found = {}
     for ratio in (0.0, 1e9):
-        monkeypatch.setattr(matcher_module, "_FILTER_RATIO", ratio)
+        monkeypatch.setattr(search_module, "_FILTER_RATIO", ratio)
         found[ratio] = [index.search(text) for text in MESSAGES]
     assert found[0.0] == found[1e9]
     assert any(found[0.0])
@@ -119,7 +120,7 @@ def test_a_question_that_leans_on_the_message_is_searched_with_it() -> None:
     )
     assert parts(text)[1:] == [question]
     found = index.search(text, limit=50)
-    whole = index._search_parts([index._query(text)], limit=50)[0]
+    whole = index._search_parts([index._query(normalize(text))], limit=50)[0]
     assert {index._entry_ids[hit.entry] for hit in whole} <= {match.entry_id for match in found}
     assert found != index.search(question, limit=50)
 
@@ -143,7 +144,7 @@ def test_parts_with_the_same_content_words_are_one_query() -> None:
         "hi everyone! what is the new DHS guidance on same-sex couples? thanks so much to all "
         "of you"
     )
-    whole, question = (index._query(part) for part in parts(text))
+    whole, question = (index._query(normalize(part)) for part in parts(text))
     assert whole.content == question.content
     together = index._search_parts([whole, question], limit=5)
     assert together[0]
@@ -164,7 +165,7 @@ def phrasing_tokens(index: Matcher) -> list[set[int]]:
     return found
 
 
-def reference_evidence(index: Matcher, query: matcher_module._Query, phrasing: int) -> float:
+def reference_evidence(index: Matcher, query: search_module.Query, phrasing: int) -> float:
     """Match.evidence as defined: the topicality of the query's tokens the phrasing has, in
     the query's order, summed one after another below 8 and by numpy's sum from 8 on."""
     present = phrasing_tokens(index)[phrasing]
@@ -178,10 +179,10 @@ def reference_evidence(index: Matcher, query: matcher_module._Query, phrasing: i
 def test_evidence_is_the_shared_words_topicality(copies: int) -> None:
     index = matcher(copies)
     every = [p for entry in index._entries for p in entry.phrasings]
-    long_phrasings = [p for p in every if len(index._query(p).token_ids) >= 8]
+    long_phrasings = [p for p in every if len(index._query(normalize(p)).token_ids) >= 8]
     assert long_phrasings  # their own words: 8 or more shared, summed as numpy sums
     for text in [*MESSAGES, *long_phrasings, " ".join(long_phrasings)]:
-        queries = [index._query(part) for part in parts(text)]
+        queries = [index._query(normalize(part)) for part in parts(text)]
         for query, hits in zip(queries, index._search_parts(queries, limit=24), strict=True):
             for hit in hits:
                 assert hit.evidence == reference_evidence(index, query, hit.phrasing)
@@ -193,7 +194,7 @@ def test_an_index_with_more_words_than_two_bytes_hold_is_the_same(
 ) -> None:
     """Token and word numbers widen to four bytes mid-build (here: from the start, or later)."""
     narrow = Matcher(shipped()).__getstate__()
-    monkeypatch.setattr(matcher_module, "_NARROW_WORDS", words)
+    monkeypatch.setattr(index_module, "_NARROW_WORDS", words)
     wide = Matcher(shipped()).__getstate__()
     assert narrow.keys() == wide.keys()
     for name, value in narrow.items():

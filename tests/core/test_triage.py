@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.core import triage as triage_module
-from bot.core.normalize import normalize, sentences
-from bot.core.triage import _SIGNALS, asked_kinds
+from bot.core import question as question_module
+from bot.core.normalize import normalize
+from bot.core.question import asked_kinds, sentences
+from bot.core.triage import _SIGNALS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,6 +86,6 @@ def test_the_quick_check_for_a_kind_word_skips_no_kind(monkeypatch: pytest.Monke
     """asked_kinds skips ASCII text with no kind word: the full reading finds nothing there."""
     samples = texts()
     quick = [asked_kinds(text) for text in samples]
-    monkeypatch.setattr(triage_module, "_MAY_ASK_A_KIND", re.compile(""))
+    monkeypatch.setattr(question_module, "_MAY_ASK_A_KIND", re.compile(""))
     assert [asked_kinds(text) for text in samples] == quick
     assert sum(bool(kinds) for kinds in quick) >= 20
