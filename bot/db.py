@@ -147,6 +147,7 @@ class Database:
         self._events: list[tuple[str, str, str, str | None]] = []
         self._unanswered: list[tuple[str, str, str]] = []
         self._flusher: asyncio.Task[None] | None = None
+        self._closed = False
 
     @classmethod
     async def open(cls, data_dir: Path) -> Database:
@@ -167,7 +168,13 @@ class Database:
         return cls(connection, load_hash_key(data_dir))
 
     async def close(self) -> None:
-        """Write what is queued, then close (the WAL is checkpointed by SQLite on close)."""
+        """Write what is queued, then close (the WAL is checkpointed by SQLite on close).
+
+        Closing twice is harmless, so cleanup code may always close.
+        """
+        if self._closed:
+            return
+        self._closed = True
         if self._flusher is not None:
             self._flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
