@@ -29,7 +29,13 @@ __all__ = ["EXTENSIONS", "FamilyTies", "ShardedFamilyTies", "make_bot", "point_a
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.exts.answers", "bot.exts.info", "bot.exts.moderation", "bot.exts.errors")
+EXTENSIONS = (
+    "bot.exts.answers",
+    "bot.exts.info",
+    "bot.exts.moderation",
+    "bot.exts.privacy",
+    "bot.exts.errors",
+)
 
 
 def point_at_discord(api_base: str, gateway_url: str | None = None) -> None:

@@ -1,8 +1,10 @@
 """What the bot remembers, in SQLite: counts, feedback, unanswered questions, the audit log.
 
-Privacy first: user ids are stored only as a keyed hash; the text of a message routed as a
-legal question is never stored (only a count); unanswered questions and feedback are deleted
-after the retention period.
+Privacy first: user ids are stored only as a keyed hash; only the scrubbed text of questions
+asked directly and left unanswered is kept (`bot.core.keep` decides); a member can delete
+their votes and questions (`forget`); questions and feedback go after the retention period.
+Deleted rows are zeroed in the file (secure_delete) and the WAL is truncated after deleting,
+so what is forgotten does not linger on disk.
 """
 
 from __future__ import annotations
@@ -23,8 +25,14 @@ from typing import Any
 import aiosqlite
 
 from bot.core.audit import AuditRecord
+from bot.core.decide import Decision, Mode
+from bot.core.keep import should_keep_text
+from bot.core.scrub import scrub
 
-__all__ = ["AuditRecord", "Database", "FeedbackCount", "load_hash_key"]
+__all__ = ["AuditRecord", "Database", "FeedbackCount", "MemberData", "load_hash_key"]
+
+# Longest question text kept (after scrubbing): enough for moderators to see what was asked.
+_QUESTION_CHARS = 500
 
 # Queued counts are written at most this long after they happen.
 FLUSH_SECONDS = 1.0
@@ -66,6 +74,15 @@ _SCHEMA = (
         after TEXT
     );
     """,
+    # version 2: each question carries its asker's keyed hash, so `forget` can find it. The
+    # questions kept before were neither scrubbed nor tied to an asker, so no one could delete
+    # theirs: they are dropped.
+    """
+    DELETE FROM unanswered;
+    ALTER TABLE unanswered ADD COLUMN user_hash TEXT NOT NULL DEFAULT '';
+    CREATE INDEX unanswered_user ON unanswered (user_hash);
+    CREATE INDEX feedback_user ON feedback (user_hash);
+    """,
 )
 
 
@@ -100,6 +117,14 @@ class FeedbackCount:
     not_helpful: int
 
 
+@dataclass(frozen=True, slots=True)
+class MemberData:
+    """What is stored about one member: their feedback votes and their unanswered questions."""
+
+    votes: int
+    questions: int
+
+
 class Database:
     """A small async wrapper over one SQLite file in WAL mode."""
 
@@ -107,8 +132,9 @@ class Database:
         self._db = connection
         self._key = hash_key
         self._events: list[tuple[str, str, str, str | None]] = []
-        self._unanswered: list[tuple[str, str]] = []
+        self._unanswered: list[tuple[str, str, str]] = []
         self._flusher: asyncio.Task[None] | None = None
+        self._closed = False
 
     @classmethod
     async def open(cls, data_dir: Path) -> Database:
@@ -118,6 +144,7 @@ class Database:
         await connection.execute("PRAGMA journal_mode=WAL")
         await connection.execute("PRAGMA busy_timeout=5000")
         await connection.execute("PRAGMA foreign_keys=ON")
+        await connection.execute("PRAGMA secure_delete=ON")
         async with connection.execute("PRAGMA user_version") as cursor:
             row = await cursor.fetchone()
         version = int(row[0]) if row else 0
@@ -128,7 +155,13 @@ class Database:
         return cls(connection, load_hash_key(data_dir))
 
     async def close(self) -> None:
-        """Write what is queued, then close (the WAL is checkpointed by SQLite on close)."""
+        """Write what is queued, then close (the WAL is checkpointed by SQLite on close).
+
+        Closing twice is harmless, so cleanup code may always close.
+        """
+        if self._closed:
+            return
+        self._closed = True
         if self._flusher is not None:
             self._flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -145,9 +178,28 @@ class Database:
         self._events.append((_now(), kind, mode, entry_id))
         self._flush_soon()
 
-    async def record_unanswered(self, question: str) -> None:
-        """Keep an unanswered question so moderators see what to add (never a legal one)."""
-        self._unanswered.append((_now(), question[:500]))
+    async def record_decision(
+        self, decision: Decision, mode: Mode, text: str, *, user_id: int | None
+    ) -> bool:
+        """Count a decision and keep its scrubbed text only where `should_keep_text` allows.
+
+        The one call the application layer makes per message; returns whether text was kept.
+        """
+        await self.record_event(decision.kind.value, mode.value, decision.entry_id)
+        if not should_keep_text(decision, mode):
+            return False
+        await self.record_unanswered(text, user_id=user_id)
+        return True
+
+    async def record_unanswered(self, question: str, *, user_id: int | None = None) -> None:
+        """Keep an unanswered question, scrubbed, with its asker's keyed hash (for `forget`).
+
+        Callers decide with `should_keep_text` first (`record_decision` does both). Without a
+        `user_id` (a caller that does not know the asker), no member can `forget` the question.
+        """
+        kept = scrub(question).text[:_QUESTION_CHARS]
+        asker = "" if user_id is None else self.user_hash(user_id)
+        self._unanswered.append((_now(), kept, asker))
         self._flush_soon()
 
     def _flush_soon(self) -> None:
@@ -172,7 +224,7 @@ class Database:
             "INSERT INTO events (at, kind, mode, entry_id) VALUES (?, ?, ?, ?)", events
         )
         await self._db.executemany(
-            "INSERT INTO unanswered (at, question) VALUES (?, ?)", unanswered
+            "INSERT INTO unanswered (at, question, user_hash) VALUES (?, ?, ?)", unanswered
         )
         await self._db.commit()
 
@@ -216,13 +268,48 @@ class Database:
 
     async def purge(self, retention_days: float) -> int:
         """Delete unanswered questions and feedback older than the retention period."""
+        await self.flush()
         cutoff = _since(retention_days)
         removed = 0
         for table in ("unanswered", "feedback"):
             cursor = await self._db.execute(f"DELETE FROM {table} WHERE at < ?", (cutoff,))  # noqa: S608
             removed += cursor.rowcount
-        await self._db.commit()
+        await self._commit_erasure()
         return removed
+
+    async def member_data(self, user_id: int) -> MemberData:
+        """Count what is stored about one member (shown before they confirm `forget`)."""
+        await self.flush()
+        user_hash = self.user_hash(user_id)
+        counts: list[int] = []
+        for table in ("feedback", "unanswered"):
+            async with self._db.execute(
+                f"SELECT COUNT(*) FROM {table} WHERE user_hash = ?",  # noqa: S608
+                (user_hash,),
+            ) as cursor:
+                row = await cursor.fetchone()
+            counts.append(int(row[0]) if row else 0)
+        return MemberData(votes=counts[0], questions=counts[1])
+
+    async def forget(self, user_id: int) -> MemberData:
+        """Delete a member's feedback votes and unanswered questions; return what was deleted.
+
+        Their counted decisions stay: those carry no text and no user. The audit log of
+        moderators' edits stays too: it is the record of who changed the knowledge base.
+        """
+        await self.flush()
+        user_hash = self.user_hash(user_id)
+        votes = await self._db.execute("DELETE FROM feedback WHERE user_hash = ?", (user_hash,))
+        questions = await self._db.execute(
+            "DELETE FROM unanswered WHERE user_hash = ?", (user_hash,)
+        )
+        await self._commit_erasure()
+        return MemberData(votes=votes.rowcount, questions=questions.rowcount)
+
+    async def _commit_erasure(self) -> None:
+        """Commit deletions, then empty the WAL, which still holds the deleted rows' pages."""
+        await self._db.commit()
+        await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def add_audit(
         self,

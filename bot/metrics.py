@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from bot.core.decide import Decision, Mode
+
 __all__ = ["Metrics"]
 
 # Answer latency buckets: the engine takes about a millisecond; Discord round trips far more.
@@ -52,8 +54,12 @@ class Metrics:
             child = self._decided[kind, mode] = self.decisions.labels(kind=kind, mode=mode)
         child.inc()
 
-    async def record_unanswered(self, question: str) -> None:
-        """Keep nothing: metrics count decisions, never questions (a `Recorder`)."""
+    async def record_decision(
+        self, decision: Decision, mode: Mode, text: str, *, user_id: int | None
+    ) -> bool:
+        """Count the decision and keep nothing: metrics never hold text (a `Recorder`)."""
+        await self.record_event(decision.kind.value, mode.value, decision.entry_id)
+        return False
 
     def render(self) -> bytes:
         """Render every metric in the Prometheus text format."""

@@ -27,10 +27,12 @@ class Recorder(Protocol):
     """Where decisions are counted: the database (for `/kb stats`) and the metrics."""
 
     async def record_event(self, kind: str, mode: str, entry_id: str | None) -> None:
-        """Count one decision; never the question's text."""
+        """Count one event, such as a "did you mean" pick; never any text."""
 
-    async def record_unanswered(self, question: str) -> None:
-        """Keep a question asked directly that got no answer, for moderators to add."""
+    async def record_decision(
+        self, decision: Decision, mode: Mode, text: str, *, user_id: int | None
+    ) -> bool:
+        """Count a decision; keep its scrubbed text only where `bot.core.keep` allows it."""
 
 
 @dataclass(frozen=True)
@@ -77,14 +79,15 @@ class Responder:
         text: str,
         mode: Mode,
         *,
-        member: Hashable | None = None,
+        member: int | None = None,
         channel: Hashable | None = None,
+        author: int | None = None,
     ) -> Response:
         """Decide, compose and record the reply to `text` asked by `member` in `channel`.
 
-        Overheard questions with no answer get an empty reply (the bot stays silent), and the
-        text of a question is kept only when it was asked directly and went unanswered: never
-        a legal one, never an overheard one.
+        `author` wrote the text when it is not `member` (a helper's `!ask` on someone's
+        message). Overheard questions with no answer get an empty reply (the bot stays
+        silent); what may be kept of the text is decided by `bot.core.keep`, in the recorders.
         """
         if member is not None and not self._per_member.hit(member):
             log.debug("member cooldown: question not answered")
@@ -98,10 +101,9 @@ class Responder:
             decision.entry_id,
             decision.score,
         )
+        writer = author if author is not None else member
         for recorder in self._recorders:
-            await recorder.record_event(decision.kind.value, mode.value, decision.entry_id)
-            if mode is Mode.ASK and decision.kind in {Kind.NONE, Kind.SUGGEST}:
-                await recorder.record_unanswered(text)
+            await recorder.record_decision(decision, mode, text, user_id=writer)
         if decision.kind is Kind.NONE and mode is Mode.LISTEN:
             return Response(Reply(Kind.NONE, "", score=decision.score))
         reply = compose(decision, engine.knowledge, self.organization)

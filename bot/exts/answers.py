@@ -122,7 +122,7 @@ class Answers(commands.Cog, name=OWNER):
         if not self._first_time(ctx.message.id):
             return
         response = await self.bot.responder.respond(
-            text, Mode.ASK, member=ctx.author.id, channel=target.channel.id
+            text, Mode.ASK, member=ctx.author.id, channel=target.channel.id, author=target.author.id
         )
         if response.reply is not None and not response.silent:
             await self._post(target, response.reply)
