@@ -51,6 +51,7 @@ __all__ = [
     "KnowledgeError",
     "KnowledgeFolder",
     "Problem",
+    "decode_knowledge",
     "load_knowledge",
     "parse_knowledge",
     "read_knowledge_files",
@@ -69,6 +70,7 @@ class _SafeLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignor
 
 
 _SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+_LIBYAML = issubclass(_SafeLoader, getattr(yaml, "CSafeLoader", ()))
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _MAP_TAGS = frozenset({None, "!", "tag:yaml.org,2002:map"})
@@ -82,6 +84,8 @@ class _Unlocated(Exception):
 
 
 _NO_KEY = object()
+_SHOWN_CHARS = 80  # longest id or key a problem quotes back
+_NESTING_HINT = "Entries are a list of fields: remove the extra `[`, `{` or `-` levels."
 
 
 # Hashes compared at once when looking for a repeat (bounds the temporary array).
@@ -313,13 +317,31 @@ class KnowledgeFolder(Mapping[str, str]):
         return self._paths[name].open(encoding="utf-8", newline="")
 
     def _not_utf8(self) -> list[Problem]:
-        problems = []
+        problems: list[Problem] = []
         for name, path in self._paths.items():
             try:
-                path.read_bytes().decode("utf-8")
-            except UnicodeDecodeError:
-                problems.append(Problem(name, 0, "is not UTF-8 text", "Save the file as UTF-8."))
+                decode_knowledge(name, path.read_bytes())
+            except KnowledgeError as error:
+                problems += error.problems
         return problems
+
+
+def decode_knowledge(name: str, data: bytes) -> str:
+    """Decode a knowledge file's bytes exactly, or raise KnowledgeError saying where and how to fix.
+
+    Uploads and files on disk alike: another encoding or a binary file is a located problem.
+    """
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            hint = "It is saved as UTF-16: save it again as UTF-8."
+        elif data.count(b"\0", 0, 4096):
+            hint = "It looks like a binary file, not text: export it as YAML text in UTF-8."
+        else:
+            hint = "Save the file as UTF-8 (your editor's encoding setting)."
+        raise KnowledgeError([Problem(name, line, "is not UTF-8 text", hint)]) from None
 
 
 def read_knowledge_files(directory: Path) -> dict[str, str]:
@@ -509,16 +531,24 @@ class _Checker:
             what = error.problem or error.context or "cannot be read"
             if error.context and error.context_mark and error.context_mark.line + 1 != line:
                 what += f", {error.context} started on line {error.context_mark.line + 1}"
+            self.add(name, line, f"is not valid YAML ({what})", _yaml_hint(error))
+            return None
+        except yaml.reader.ReaderError as error:  # a character YAML forbids, such as a null byte
+            # libyaml counts UTF-8 bytes, PyYAML's own reader characters.
+            end = error.position
+            line = (text.encode()[:end].count(b"\n") if _LIBYAML else text.count("\n", 0, end)) + 1
             self.add(
                 name,
                 line,
-                f"is not valid YAML ({what})",
-                "Check the indentation (spaces, not tabs) near this line, and put text that "
-                "contains `:` or `#` in quotes.",
+                f"has a control character YAML does not allow (#x{error.character:04x})",
+                "Delete it: a stray byte, or a binary file saved as .yaml.",
             )
             return None
         except yaml.YAMLError as error:
             self.add(name, 0, f"is not valid YAML ({error})", "Save the file as UTF-8 text.")
+            return None
+        except RecursionError:  # the pure-Python composer recurses (libyaml stops at 1,000)
+            self.add(name, 0, "nests lists or mappings too deeply", _NESTING_HINT)
             return None
         finally:
             loader.dispose()
@@ -535,10 +565,10 @@ class _Checker:
                 self.add(
                     name,
                     key.start_mark.line + 1,
-                    f"has `{key.value}` twice",
+                    f"has `{_shown(key.value)}` twice",
                     "Keep one; YAML silently drops the first.",
                     entry,
-                    str(key.value),
+                    _shown(key.value),
                 )
             seen.add(key.value)
 
@@ -554,7 +584,7 @@ class _Checker:
             self.add(
                 name,
                 _Item(name, document.node, None).line_of((other,)),
-                f"has an unknown top-level key `{other}`",
+                f"has an unknown top-level key `{_shown(other)}`",
                 f"Only `{key}:` belongs here.",
             )
         found = _child(document.node, key)
@@ -717,7 +747,31 @@ def _overlapping_blocks(size: int) -> Iterator[tuple[int, int]]:
 
 def _id_of(data: Any) -> str | None:
     value = data.get("id") if isinstance(data, dict) else None
-    return str(value) if value is not None else None
+    return _shown(value) if value is not None else None
+
+
+def _shown(value: Any) -> str | None:
+    """Return a scalar as a problem quotes it, cut short; None for a list or mapping.
+
+    Never str() of a collection from a file: aliases can make a few lines' data astronomically
+    large when written out ("billion laughs"), and a 1 MB id would fill the message.
+    """
+    if isinstance(value, list | dict):
+        return None
+    text = str(value)
+    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…"
+
+
+def _yaml_hint(error: yaml.MarkedYAMLError) -> str:
+    """How to fix a YAML error: most are layout; a tag or nesting says what to remove."""
+    if isinstance(error, yaml.constructor.ConstructorError) and "tag" in (error.problem or ""):
+        return "Remove the `!` tag: knowledge files hold only text, lists and fields."
+    if "nesting depth" in (error.problem or ""):
+        return _NESTING_HINT
+    return (
+        "Check the indentation (spaces, not tabs) near this line, and put text that "
+        "contains `:` or `#` in quotes."
+    )
 
 
 def _field_name(path: tuple[int | str, ...]) -> str | None:
