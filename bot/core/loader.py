@@ -133,7 +133,12 @@ def _construct_fast(source: str | TextIO, listing: str | None = None) -> Iterato
     (the locating pass then reads the file the usual way). Scalars other than plain text go
     through the loader's own constructors, so ints, booleans and dates come out the same.
     """
-    loader = _SafeLoader(source)
+    try:  # PyYAML's own reader checks a text's characters as it is made
+        loader = _SafeLoader(source)
+    except yaml.YAMLError as error:
+        if not isinstance(source, str):
+            source.close()
+        raise _Unlocated from error
     try:
         get_event = loader.get_event
         first_chars = loader.yaml_implicit_resolvers
@@ -301,6 +306,8 @@ class KnowledgeFolder(Mapping[str, str]):
             return self._paths[name].read_bytes().decode("utf-8")
         except UnicodeDecodeError:
             raise KnowledgeError(self._not_utf8()) from None
+        except FileNotFoundError:
+            raise _vanished(name) from None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._paths)
@@ -310,11 +317,17 @@ class KnowledgeFolder(Mapping[str, str]):
 
     def open_bytes(self, name: str) -> BinaryIO:
         """Open the file's bytes (to hash it without holding its text)."""
-        return self._paths[name].open("rb")
+        try:
+            return self._paths[name].open("rb")
+        except FileNotFoundError:
+            raise _vanished(name) from None
 
     def open(self, name: str) -> TextIO:
         """Open the file's text as a stream, decoded as __getitem__ does (errors as it is read)."""
-        return self._paths[name].open(encoding="utf-8", newline="")
+        try:
+            return self._paths[name].open(encoding="utf-8", newline="")
+        except FileNotFoundError:
+            raise _vanished(name) from None
 
     def _not_utf8(self) -> list[Problem]:
         problems: list[Problem] = []
@@ -324,6 +337,16 @@ class KnowledgeFolder(Mapping[str, str]):
             except KnowledgeError as error:
                 problems += error.problems
         return problems
+
+
+def _vanished(name: str) -> KnowledgeError:
+    """Refuse a file deleted or renamed after the folder was listed (an editor's save, a pull).
+
+    A refusal like any other, not a FileNotFoundError that would end the watcher's task.
+    """
+    return KnowledgeError(
+        [Problem(name, 0, "was removed while being read", "Reload once the folder settles.")]
+    )
 
 
 def decode_knowledge(name: str, data: bytes) -> str:
@@ -518,8 +541,9 @@ class _Checker:
         return _Document(name, None, _construct_fast(source, key))
 
     def parse_yaml(self, name: str, text: str) -> _Document | None:
-        loader = _SafeLoader(text)
+        loader: _SafeLoader | None = None
         try:
+            loader = _SafeLoader(text)  # PyYAML's own reader checks the characters here
             node = loader.get_single_node()
             if node is None:
                 self.add(name, 0, "is empty", "Add content, or delete the file.")
@@ -551,7 +575,8 @@ class _Checker:
             self.add(name, 0, "nests lists or mappings too deeply", _NESTING_HINT)
             return None
         finally:
-            loader.dispose()
+            if loader is not None:
+                loader.dispose()
         if not isinstance(node, yaml.MappingNode) or not isinstance(data, dict):
             self.add(name, 1, "must start with a top-level key", "Begin the file with `entries:`.")
             return None
@@ -768,6 +793,8 @@ def _yaml_hint(error: yaml.MarkedYAMLError) -> str:
         return "Remove the `!` tag: knowledge files hold only text, lists and fields."
     if "nesting depth" in (error.problem or ""):
         return _NESTING_HINT
+    if "single document" in (error.context or ""):
+        return "Keep one document per file: remove the `---` line and merge what follows."
     return (
         "Check the indentation (spaces, not tabs) near this line, and put text that "
         "contains `:` or `#` in quotes."
@@ -777,8 +804,10 @@ def _yaml_hint(error: yaml.MarkedYAMLError) -> str:
 def _field_name(path: tuple[int | str, ...]) -> str | None:
     if not path:
         return None
-    words = [str(path[0])]
-    words += [f"item {part + 1}" if isinstance(part, int) else str(part) for part in path[1:]]
+    words = [str(_shown(path[0]))]
+    words += [
+        f"item {part + 1}" if isinstance(part, int) else str(_shown(part)) for part in path[1:]
+    ]
     return " → ".join(words)
 
 
@@ -790,7 +819,7 @@ def _closest(wrong: str, known: Mapping[str, Any], otherwise: str) -> str:
 def _explain(detail: ErrorDetails, keys: tuple[str, ...]) -> tuple[str, str]:
     """Turn one pydantic error into words a moderator can act on."""
     kind = detail["type"]
-    field = str(detail["loc"][0]) if detail["loc"] else ""
+    field = str(_shown(detail["loc"][0])) if detail["loc"] else ""  # a key may be 1 MB
     ctx = detail.get("ctx", {})
     if kind == "missing":
         return "is missing", f"Add `{field}:` to this item."
