@@ -15,11 +15,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from bot.core.models import KnowledgeBase
-from bot.core.validation import SOURCES_FILE, Checker, Document, Item, KnowledgeError, Problem
+from bot.core.validation import (
+    SOURCES_FILE,
+    Checker,
+    Document,
+    Item,
+    KnowledgeError,
+    Problem,
+    decode_knowledge,
+)
 from bot.core.yaml_events import Unlocated
 
-# KnowledgeError, Problem and SOURCES_FILE are what callers of parse_knowledge handle.
-__all__ = ["SOURCES_FILE", "KnowledgeError", "Problem", "parse_knowledge"]
+# What callers of parse_knowledge handle: its errors, the sources file's name, and the
+# decoding of a file's bytes into the text it takes (an upload's, a file's on disk).
+__all__ = ["SOURCES_FILE", "KnowledgeError", "Problem", "decode_knowledge", "parse_knowledge"]
 
 
 def parse_knowledge(files: Mapping[str, str]) -> KnowledgeBase:

@@ -33,12 +33,23 @@ from bot.core.models import (
 from bot.core.normalize import normalize
 from bot.core.yaml_events import SafeLoader, Unlocated, construct_fast
 
-__all__ = ["SOURCES_FILE", "Checker", "Document", "Item", "KnowledgeError", "Problem"]
+__all__ = [
+    "SOURCES_FILE",
+    "Checker",
+    "Document",
+    "Item",
+    "KnowledgeError",
+    "Problem",
+    "decode_knowledge",
+]
 
 SOURCES_FILE = "sources.yaml"
 _Valid = TypeVar("_Valid", EntryFields, Source)
 # Hashes compared at once when looking for a repeat (bounds the temporary array).
 _BLOCK = 1 << 16
+_LIBYAML = issubclass(SafeLoader, getattr(yaml, "CSafeLoader", ()))
+_SHOWN_CHARS = 80  # longest id or key a problem quotes back
+_NESTING_HINT = "Entries are a list of fields: remove the extra `[`, `{` or `-` levels."
 
 
 @dataclass(frozen=True, order=True)
@@ -78,6 +89,24 @@ class KnowledgeError(Exception):
     def report(self) -> str:
         """Every problem on its own line, for people."""
         return "\n".join(str(problem) for problem in self.problems)
+
+
+def decode_knowledge(name: str, data: bytes) -> str:
+    """Decode a knowledge file's bytes exactly, or raise KnowledgeError saying where and how to fix.
+
+    Uploads and files on disk alike: another encoding or a binary file is a located problem.
+    """
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            hint = "It is saved as UTF-16: save it again as UTF-8."
+        elif data.count(b"\0", 0, 4096):
+            hint = "It looks like a binary file, not text: export it as YAML text in UTF-8."
+        else:
+            hint = "Save the file as UTF-8 (your editor's encoding setting)."
+        raise KnowledgeError([Problem(name, line, "is not UTF-8 text", hint)]) from None
 
 
 @dataclass(slots=True)
@@ -169,8 +198,9 @@ class Checker:
 
     def parse_yaml(self, name: str, text: str) -> Document | None:
         """Locating pass: parse a whole text into its node tree and data, or report why not."""
-        loader = SafeLoader(text)
+        loader: SafeLoader | None = None
         try:
+            loader = SafeLoader(text)  # PyYAML's own reader checks the characters here
             node = loader.get_single_node()
             if node is None:
                 self.add(name, 0, "is empty", "Add content, or delete the file.")
@@ -182,19 +212,28 @@ class Checker:
             what = error.problem or error.context or "cannot be read"
             if error.context and error.context_mark and error.context_mark.line + 1 != line:
                 what += f", {error.context} started on line {error.context_mark.line + 1}"
+            self.add(name, line, f"is not valid YAML ({what})", _yaml_hint(error))
+            return None
+        except yaml.reader.ReaderError as error:  # a character YAML forbids, such as a null byte
+            # libyaml counts UTF-8 bytes, PyYAML's own reader characters.
+            end = error.position
+            line = (text.encode()[:end].count(b"\n") if _LIBYAML else text.count("\n", 0, end)) + 1
             self.add(
                 name,
                 line,
-                f"is not valid YAML ({what})",
-                "Check the indentation (spaces, not tabs) near this line, and put text that "
-                "contains `:` or `#` in quotes.",
+                f"has a control character YAML does not allow (#x{error.character:04x})",
+                "Delete it: a stray byte, or a binary file saved as .yaml.",
             )
             return None
         except yaml.YAMLError as error:
             self.add(name, 0, f"is not valid YAML ({error})", "Save the file as UTF-8 text.")
             return None
+        except RecursionError:  # the pure-Python composer recurses (libyaml stops at 1,000)
+            self.add(name, 0, "nests lists or mappings too deeply", _NESTING_HINT)
+            return None
         finally:
-            loader.dispose()
+            if loader is not None:
+                loader.dispose()
         if not isinstance(node, yaml.MappingNode) or not isinstance(data, dict):
             self.add(name, 1, "must start with a top-level key", "Begin the file with `entries:`.")
             return None
@@ -208,10 +247,10 @@ class Checker:
                 self.add(
                     name,
                     key.start_mark.line + 1,
-                    f"has `{key.value}` twice",
+                    f"has `{_shown(key.value)}` twice",
                     "Keep one; YAML silently drops the first.",
                     entry,
-                    str(key.value),
+                    _shown(key.value),
                 )
             seen.add(key.value)
 
@@ -227,7 +266,7 @@ class Checker:
             self.add(
                 name,
                 Item(name, document.node, None).line_of((other,)),
-                f"has an unknown top-level key `{other}`",
+                f"has an unknown top-level key `{_shown(other)}`",
                 f"Only `{key}:` belongs here.",
             )
         found = _child(document.node, key)
@@ -390,14 +429,42 @@ def _overlapping_blocks(size: int) -> Iterator[tuple[int, int]]:
 
 def _id_of(data: Any) -> str | None:
     value = data.get("id") if isinstance(data, dict) else None
-    return str(value) if value is not None else None
+    return _shown(value) if value is not None else None
+
+
+def _shown(value: Any) -> str | None:
+    """Return a scalar as a problem quotes it, cut short; None for a list or mapping.
+
+    Never str() of a collection from a file: aliases can make a few lines' data astronomically
+    large when written out ("billion laughs"), and a 1 MB id would fill the message.
+    """
+    if isinstance(value, list | dict):
+        return None
+    text = str(value)
+    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…"
+
+
+def _yaml_hint(error: yaml.MarkedYAMLError) -> str:
+    """How to fix a YAML error: most are layout; a tag or nesting says what to remove."""
+    if isinstance(error, yaml.constructor.ConstructorError) and "tag" in (error.problem or ""):
+        return "Remove the `!` tag: knowledge files hold only text, lists and fields."
+    if "nesting depth" in (error.problem or ""):
+        return _NESTING_HINT
+    if "single document" in (error.context or ""):
+        return "Keep one document per file: remove the `---` line and merge what follows."
+    return (
+        "Check the indentation (spaces, not tabs) near this line, and put text that "
+        "contains `:` or `#` in quotes."
+    )
 
 
 def _field_name(path: tuple[int | str, ...]) -> str | None:
     if not path:
         return None
-    words = [str(path[0])]
-    words += [f"item {part + 1}" if isinstance(part, int) else str(part) for part in path[1:]]
+    words = [str(_shown(path[0]))]
+    words += [
+        f"item {part + 1}" if isinstance(part, int) else str(_shown(part)) for part in path[1:]
+    ]
     return " → ".join(words)
 
 
@@ -409,7 +476,7 @@ def _closest(wrong: str, known: Mapping[str, Any], otherwise: str) -> str:
 def _explain(detail: ErrorDetails, keys: tuple[str, ...]) -> tuple[str, str]:
     """Turn one pydantic error into words a moderator can act on."""
     kind = detail["type"]
-    field = str(detail["loc"][0]) if detail["loc"] else ""
+    field = str(_shown(detail["loc"][0])) if detail["loc"] else ""  # a key may be 1 MB
     ctx = detail.get("ctx", {})
     if kind == "missing":
         return "is missing", f"Add `{field}:` to this item."

@@ -84,7 +84,10 @@ def construct_fast(source: str, listing: str | None = None) -> Iterator[Any]:
     (the locating pass then reads the file the usual way). Scalars other than plain text go
     through the loader's own constructors, so ints, booleans and dates come out the same.
     """
-    loader = SafeLoader(source)
+    try:  # PyYAML's own reader checks a text's characters as it is made
+        loader = SafeLoader(source)
+    except yaml.YAMLError as error:
+        raise Unlocated from error
     try:
         get_event = loader.get_event
         first_chars = loader.yaml_implicit_resolvers

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from bot.core.loader import KnowledgeError, Problem, parse_knowledge
+from bot.core.loader import KnowledgeError, Problem, decode_knowledge, parse_knowledge
 from bot.core.models import KnowledgeBase
 
 __all__ = [
@@ -42,6 +42,8 @@ class KnowledgeFolder(Mapping[str, str]):
             return self._paths[name].read_bytes().decode("utf-8")
         except UnicodeDecodeError:
             raise KnowledgeError(self._not_utf8()) from None
+        except FileNotFoundError:
+            raise _vanished(name) from None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._paths)
@@ -50,13 +52,25 @@ class KnowledgeFolder(Mapping[str, str]):
         return len(self._paths)
 
     def _not_utf8(self) -> list[Problem]:
-        problems = []
+        problems: list[Problem] = []
         for name, path in self._paths.items():
             try:
-                path.read_bytes().decode("utf-8")
-            except UnicodeDecodeError:
-                problems.append(Problem(name, 0, "is not UTF-8 text", "Save the file as UTF-8."))
+                decode_knowledge(name, path.read_bytes())
+            except KnowledgeError as error:
+                problems += error.problems
+            except FileNotFoundError:
+                problems += _vanished(name).problems
         return problems
+
+
+def _vanished(name: str) -> KnowledgeError:
+    """Refuse a file deleted or renamed after the folder was listed (an editor's save, a pull).
+
+    A refusal like any other, not a FileNotFoundError that would end the watcher's task.
+    """
+    return KnowledgeError(
+        [Problem(name, 0, "was removed while being read", "Reload once the folder settles.")]
+    )
 
 
 def read_knowledge_files(directory: Path) -> dict[str, str]:

@@ -18,7 +18,7 @@ from bot.client import FamilyTies
 from bot.core.decide import Mode
 from bot.core.editor import Actor, Change, EditError, ImportPreview
 from bot.core.insights import group_questions, stale_entries
-from bot.core.loader import KnowledgeError, Problem
+from bot.core.loader import KnowledgeError, Problem, decode_knowledge
 from bot.core.models import Entry
 from bot.core.replies import answer_for
 from bot.exts.moderation._views import ConfirmView, EntryModal, Pager, SourceModal
@@ -361,15 +361,18 @@ class KnowledgeAdmin(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         if file.size > 1_000_000:
             await interaction.followup.send(
-                "That file is too large (1 MB at most).", ephemeral=True
+                f"Not imported: `{file.filename}` is {file.size:,} bytes; the limit is 1 MB. "
+                "Fix: split it into several files. Nothing was changed.",
+                ephemeral=True,
             )
             return
         try:
-            text = (await file.read()).decode("utf-8")
+            text = decode_knowledge(file.filename, await file.read())
             preview: ImportPreview = await self.bot.editor.preview_import(file.filename, text)
-        except UnicodeDecodeError:
+        except KnowledgeError as error:  # not UTF-8: the problem says where and how to fix it
             await interaction.followup.send(
-                "Save the file as UTF-8 text and try again.", ephemeral=True
+                f"Not imported. Nothing was changed.\n{_problems_text(error.problems)}",
+                ephemeral=True,
             )
             return
         except EditError as error:
