@@ -70,7 +70,7 @@ CALIBRATION = Calibration(
     listen=0.89,
     lead=0.26,
     suggest=0.3,
-    personal=0.21,
+    personal=0.5,
 )
 
 
