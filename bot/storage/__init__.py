@@ -1,1 +1,1 @@
-"""Everything that touches the disk for the knowledge base: reading, serving, editing."""
+"""Everything that touches the disk: the knowledge files, the data directory's caches."""

@@ -1,7 +1,9 @@
-"""Lexical matching of questions against a knowledge base's phrasings.
+"""Matching a question to knowledge-base entries: the lexical stage and the semantic stage.
 
+Lexical:
 vocabulary (words, spelling) -> weights (IDF, English rarity) -> postings -> index (built once)
--> search (two-stage scoring) -> matcher (the facade the engine calls).
+-> search (two-stage scoring) -> matcher (the facade the engine calls). Semantic: an intent
+classifier over sentence embeddings of the phrasings (semantic.py), fused with the lexical scores.
 """
 
 from bot.core.matching.match import Match

@@ -1,0 +1,78 @@
+"""Latency, restart time and memory of the fused engine beside the lexical stage alone.
+
+    python benchmarks/bench_semantic.py [--entries N] [--questions N]
+
+`--entries N` (N above the shipped size) copies the shipped entries under new ids until the
+base has N entries (their phrasings get a numbered suffix, so every text is new to the cache).
+Prints decide p50/p99 with the question's encoding, the first encode and training time, the
+restart time with cached vectors and classifier, and peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from bot.core.decide import Engine, Mode
+from bot.core.models import KnowledgeBase
+from bot.semantic import SemanticRuntime
+from bot.storage.folder import load_knowledge
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def grown(knowledge: KnowledgeBase, size: int) -> KnowledgeBase:
+    entries = dict(knowledge.entries)
+    originals = list(knowledge.entries.items())
+    copy = 0
+    while len(entries) < size:
+        entry_id, entry = originals[copy % len(originals)]
+        n = copy // len(originals) + 1
+        entries[f"{entry_id}-{n}"] = entry.replace(
+            question=f"{entry.question} ({n})", asks=tuple(f"{a} ({n})" for a in entry.asks)
+        )
+        copy += 1
+    return KnowledgeBase(entries=entries, sources=knowledge.sources)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--entries", type=int, default=0)
+    parser.add_argument("--questions", type=int, default=200)
+    args = parser.parse_args()
+    knowledge = load_knowledge(ROOT / "knowledge")
+    if args.entries > len(knowledge.entries):
+        knowledge = grown(knowledge, args.entries)
+    items = yaml.safe_load((ROOT / "evaluation" / "questions.yaml").read_text("utf-8"))["items"]
+    questions = [item["q"] for item in items][: args.questions]
+    print(f"knowledge: {len(knowledge.entries)} entries, {knowledge.phrasing_count} phrasings")
+    with tempfile.TemporaryDirectory() as data:
+        lexical = Engine(knowledge)
+        start = time.perf_counter()
+        fused = SemanticRuntime(Path(data)).upgrade(lexical)
+        print(f"first start (encode + train): {time.perf_counter() - start:.1f} s")
+        start = time.perf_counter()
+        SemanticRuntime(Path(data)).upgrade(Engine(knowledge))
+        print(f"restart with cached vectors and classifier: {time.perf_counter() - start:.2f} s")
+    for name, engine in (("lexical", lexical), ("fused", fused)):
+        timings = []
+        for question in questions:
+            start = time.perf_counter()
+            engine.decide(question, Mode.ASK)
+            timings.append(1000 * (time.perf_counter() - start))
+        p50, p99 = np.percentile(timings, [50, 99])
+        print(f"decide {name:8} p50 {p50:.1f} ms  p99 {p99:.1f} ms ({len(timings)} questions)")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS: {peak:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

