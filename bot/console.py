@@ -14,7 +14,8 @@ from bot.core.decide import Engine, Mode
 from bot.core.loader import KnowledgeError
 from bot.core.replies import Reply
 from bot.paths import EXIT_INVALID, EXIT_OK, EXIT_USAGE
-from bot.settings import Settings, SettingsError, load_settings
+from bot.semantic import SemanticRuntime
+from bot.settings import SettingsError, load_settings
 from bot.storage.folder import load_knowledge
 
 __all__ = ["ConsoleBot", "reply_json", "run_ask", "run_chat"]
@@ -48,9 +49,15 @@ def reply_json(question: str, reply: Reply) -> dict[str, object]:
 
 
 def _console_bot(kb: Path | None, config: Path | None) -> ConsoleBot:
-    settings = load_settings(path=config) if config else Settings()
+    settings = load_settings(path=config)
     knowledge = load_knowledge(kb or settings.knowledge_dir)
     engine = Engine(knowledge, settings.thresholds.to_core())
+    if settings.semantic:
+        # The console answers one person at a time: build the semantic stage before the first
+        # question (a first run encodes every phrasing; later runs read the cache).
+        runtime = SemanticRuntime(settings.data_dir)
+        engine = runtime.upgrade(engine)
+        runtime.close()
     return ConsoleBot(engine, Responder(lambda: engine, settings.organization.to_core()))
 
 

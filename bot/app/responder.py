@@ -7,7 +7,7 @@ rules about when the bot speaks and what it keeps are written once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -63,16 +63,24 @@ class Responder:
         *,
         per_member: Cooldown | None = None,
         per_answer: Cooldown | None = None,
+        offload: Callable[[Engine, str, Mode], Awaitable[Decision]] | None = None,
     ) -> None:
+        """`offload` runs a decision that needs the semantic stage off the event loop."""
         self._engine = engine
+        self._offload = offload
         self.organization = organization
         self._recorders = tuple(recorders)
         self._per_member = per_member or Cooldown(0)
         self._per_answer = per_answer or Cooldown(0)
 
-    def decide(self, text: str, mode: Mode) -> Decision:
+    async def decide(self, text: str, mode: Mode) -> Decision:
         """Decide without composing or recording: a dry run, as `/kb test` shows it."""
-        return self._engine().decide(text, mode)
+        return await self._decide(self._engine(), text, mode)
+
+    async def _decide(self, engine: Engine, text: str, mode: Mode) -> Decision:
+        if engine.semantic is not None and self._offload is not None:
+            return await self._offload(engine, text, mode)
+        return engine.decide(text, mode)
 
     async def respond(
         self,
@@ -93,7 +101,7 @@ class Responder:
             log.debug("member cooldown: question not answered")
             return Response(None)
         engine = self._engine()
-        decision = engine.decide(text, mode)
+        decision = await self._decide(engine, text, mode)
         log.info(
             "decision mode=%s kind=%s entry=%s score=%.1f",
             mode,

@@ -90,7 +90,15 @@ class Info(commands.Cog):
             ),
             inline=False,
         )
-        embed.set_footer(text=f"{DISCLAIMER} · {self.bot.store.knowledge.summary()}")
+        embed.add_field(
+            name="Your data",
+            value="`/privacy` says what is kept and for how long; `/forget` deletes yours.",
+            inline=False,
+        )
+        footer = f"{DISCLAIMER} · {self.bot.store.knowledge.summary()}"
+        if not self.bot.semantic_status.startswith("on"):
+            footer += f" · semantic matching {self.bot.semantic_status}"
+        embed.set_footer(text=footer)
         return embed
 
     @app_commands.command(name="about", description="What this bot does, and what it doesn't")

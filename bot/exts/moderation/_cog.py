@@ -336,8 +336,8 @@ class KnowledgeAdmin(commands.Cog):
     ) -> None:
         """Show the decision in both modes and the top matches with scores."""
         responder = self.bot.responder
-        asked = responder.decide(question, Mode.ASK)
-        overheard = responder.decide(question, Mode.LISTEN)
+        asked = await responder.decide(question, Mode.ASK)
+        overheard = await responder.decide(question, Mode.LISTEN)
         lines = [
             f"Asked directly: **{asked.kind}** {asked.entry_id or ''}".rstrip(),
             f"Overheard in a help channel: **{overheard.kind}** "
