@@ -316,8 +316,8 @@ async def test_test_stats_stale_show_list_sources_and_export(mod_env: Env) -> No
     assert SOURCES_OK in data["embeds"][0]["description"]
 
     interaction = await mod_env.fake.slash_command("kb export", {}, user_id="mod")
-    callback = await mod_env.fake.wait_for_interaction_callback(interaction)
-    names = {f.filename for f in callback.files}
+    (message,) = await mod_env.fake.wait_for_followup(interaction, timeout=10)
+    names = {attachment["filename"] for attachment in message["attachments"]}
     assert {"sources.yaml", "law.yaml"} <= names
 
 
