@@ -14,8 +14,7 @@ from discord.ext import commands
 from bot.app import Responder
 from bot.cooldown import Cooldown
 from bot.core.decide import Engine
-from bot.core.diff import Diff
-from bot.core.loader import KnowledgeError
+from bot.core.editor import DISK, Reload
 from bot.core.replies import Organization
 from bot.db import Database
 from bot.health import HealthServer
@@ -131,7 +130,12 @@ class FamilyTies(commands.Bot):
             await self.health.start()
         if self.settings.watch_knowledge:
             task = asyncio.create_task(
-                watch_knowledge(self.store, self._reloaded, stop=self._stop_watching),
+                watch_knowledge(
+                    self.store.directory,
+                    lambda: self.editor.reload(DISK, only_if_changed=True),
+                    self.reloaded,
+                    stop=self._stop_watching,
+                ),
                 name="familyties-watch-knowledge",
             )
             self._background.add(task)
@@ -178,9 +182,11 @@ class FamilyTies(commands.Bot):
             return self.semantic.status
         return self.semantic.status if self.semantic.status.startswith("off") else "off: starting"
 
-    def _reloaded(self, outcome: Diff | KnowledgeError) -> None:
-        result = "failed" if isinstance(outcome, KnowledgeError) else "ok"
-        self.metrics.reloads.labels(result=result).inc()
+    def reloaded(self, outcome: Reload) -> None:
+        """Count a reload; tell the cogs (`on_knowledge_reload`: the mod-log) of a recorded one."""
+        self.metrics.reloads.labels(result="ok" if outcome.ok else "failed").inc()
+        if outcome.change_id is not None:
+            self.dispatch("knowledge_reload", outcome)
 
     def gateway_connected(self) -> bool:
         """Whether every gateway connection of this process is up."""

@@ -30,7 +30,10 @@ from typing_extensions import TypedDict  # pydantic's own dependency; needed bef
 __all__ = [
     "ANSWER_MAX_CHARS",
     "ENTRY_FIELDS",
+    "ID_MAX_CHARS",
     "MIN_ASKS",
+    "PHRASING_MAX_CHARS",
+    "QUOTE_MAX_CHARS",
     "SOURCE_FIELDS",
     "Entry",
     "EntryFields",
@@ -42,12 +45,19 @@ __all__ = [
 ]
 
 ANSWER_MAX_CHARS = 900
+PHRASING_MAX_CHARS = 300  # the question and each other phrasing
+QUOTE_MAX_CHARS = 300
+ID_MAX_CHARS = 64
 MIN_ASKS = 4
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
-Slug = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SLUG_PATTERN, max_length=64)]
+Slug = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=SLUG_PATTERN, max_length=ID_MAX_CHARS)
+]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Phrasing = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=300)]
+Phrasing = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=2, max_length=PHRASING_MAX_CHARS)
+]
 _HOST = re.compile(r"^[a-z0-9.-]+\.[a-z]{2,}$")
 
 
@@ -90,7 +100,9 @@ class SourceRef:
     __pydantic_config__ = ConfigDict(extra="forbid")
 
     id: Slug
-    quote: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    quote: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=QUOTE_MAX_CHARS)] | None
+    ) = None
 
 
 @with_config(ConfigDict(extra="forbid"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
@@ -16,7 +17,13 @@ from bot.client import FamilyTies
 from bot.core.decide import Kind, Mode
 from bot.core.replies import Reply
 from bot.ui.render import NO_PINGS, render
-from bot.ui.views import OWNER, FeedbackButton, SuggestionButton
+from bot.ui.views import (
+    OWNER,
+    DeleteMessageButton,
+    DeleteReplyButton,
+    FeedbackButton,
+    SuggestionButton,
+)
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +31,8 @@ log = logging.getLogger(__name__)
 _MARKUP = re.compile(r"<@[!&]?\d+>|<#\d+>|@everyone|@here")
 _SEEN_CAPACITY = 10_000
 _AUTOCOMPLETE_LIMIT = 25
+_BUTTONS = (FeedbackButton, SuggestionButton, DeleteReplyButton, DeleteMessageButton)
+_NOT_YOURS = "Only the person who asked, or a moderator, can remove this."
 
 
 def question_text(content: str) -> str:
@@ -87,8 +96,21 @@ class Answers(commands.Cog, name=OWNER):
         self.bot.metrics.latency.observe(time.perf_counter() - started)
 
     async def _post(self, target: discord.Message, reply: Reply) -> None:
-        """Reply to a message, pinging no one; a reply Discord refuses is logged, not retried."""
-        rendered = render(reply, self.bot.cards)
+        """Reply to a message, pinging no one; a reply Discord refuses is logged, not retried.
+
+        In a server the reply can be deleted by its asker (the author of `target`); a personal
+        situation told there can be deleted too, where the bot may manage messages.
+        """
+        if target.guild is None:
+            rendered = render(reply, self.bot.cards)
+        else:
+            may_delete = target.channel.permissions_for(target.guild.me).manage_messages
+            rendered = render(
+                reply,
+                self.bot.cards,
+                asker=target.author.id,
+                asker_message=target.id if may_delete else None,
+            )
         try:
             await target.reply(**rendered.kwargs(), mention_author=False)
         except discord.HTTPException as error:
@@ -163,7 +185,8 @@ class Answers(commands.Cog, name=OWNER):
             ephemeral = True  # kinder in private: their situation, or a miss
         if response.repeated:
             ephemeral = True  # just answered in this channel: don't repeat it publicly
-        rendered = render(reply)
+        asker = None if ephemeral or interaction.guild is None else interaction.user.id
+        rendered = render(reply, asker=asker)
         if for_someone and member is not None:
             rendered.content = (
                 f"{member.mention}, here is an answer for you.\n{rendered.content or ''}"
@@ -212,15 +235,61 @@ class Answers(commands.Cog, name=OWNER):
                 "That topic isn't available any more. Try `/ask` again.", ephemeral=True
             )
             return
-        await interaction.response.send_message(**render(reply).kwargs(), ephemeral=private)
+        asker = None if private or interaction.guild is None else interaction.user.id
+        await interaction.response.send_message(
+            **render(reply, asker=asker).kwargs(), ephemeral=private
+        )
+
+    def _moderates(self, interaction: discord.Interaction[Any]) -> bool:
+        """Manage Messages here, or a configured moderator role (by id or name)."""
+        user = interaction.user
+        if not isinstance(user, discord.Member):
+            return False
+        if interaction.permissions.manage_messages:
+            return True
+        wanted = self.bot.settings.moderator_roles
+        return any(role.id in wanted or role.name in wanted for role in user.roles)
+
+    async def on_delete_reply(self, interaction: discord.Interaction[Any], asker_id: int) -> None:
+        """Delete the bot's reply for its asker or a moderator; tell anyone else who may."""
+        if interaction.user.id != asker_id and not self._moderates(interaction):
+            await interaction.response.send_message(_NOT_YOURS, ephemeral=True)
+            return
+        await interaction.response.defer()
+        if interaction.message is not None:
+            with contextlib.suppress(discord.NotFound):  # someone removed it first
+                await interaction.message.delete()
+        log.info("reply deleted by %s", "its asker" if interaction.user.id == asker_id else "a mod")
+
+    async def on_delete_message(
+        self, interaction: discord.Interaction[Any], asker_id: int, message_id: int
+    ) -> None:
+        """Delete the asker's own message about their situation, at their request only."""
+        if interaction.user.id != asker_id:
+            await interaction.response.send_message(
+                "Only the person who wrote that message can remove it this way.", ephemeral=True
+            )
+            return
+        channel = interaction.channel
+        if not isinstance(channel, discord.TextChannel | discord.Thread | discord.VoiceChannel):
+            return
+        try:
+            await channel.get_partial_message(message_id).delete()
+        except discord.NotFound:
+            text = "Your message was already removed."
+        except discord.Forbidden:
+            text = "I'm not allowed to remove messages here; you can delete it yourself."
+        else:
+            text = "Done: your message is removed."
+        await interaction.response.send_message(text, ephemeral=True)
 
 
 async def setup(bot: FamilyTies) -> None:
     """Load the cog and the buttons it answers (persistent: they work after a restart)."""
-    bot.add_dynamic_items(FeedbackButton, SuggestionButton)
+    bot.add_dynamic_items(*_BUTTONS)
     await bot.add_cog(Answers(bot))
 
 
 async def teardown(bot: FamilyTies) -> None:
     """Forget the buttons with the cog."""
-    bot.remove_dynamic_items(FeedbackButton, SuggestionButton)
+    bot.remove_dynamic_items(*_BUTTONS)

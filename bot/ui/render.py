@@ -10,7 +10,7 @@ import discord
 
 from bot.core.decide import Kind
 from bot.core.replies import Answer, Reply
-from bot.ui.views import FeedbackButton, SuggestionButton
+from bot.ui.views import DeleteMessageButton, DeleteReplyButton, FeedbackButton, SuggestionButton
 
 __all__ = ["NO_PINGS", "AnswerCards", "Rendered", "answer_embed", "feedback_view", "render"]
 
@@ -95,12 +95,37 @@ class AnswerCards:
         return card
 
 
-def render(reply: Reply, cards: AnswerCards | None = None) -> Rendered:
-    """Render any reply kind; `cards` reuses answer cards (for `Messageable.send` only)."""
+def render(
+    reply: Reply,
+    cards: AnswerCards | None = None,
+    *,
+    asker: int | None = None,
+    asker_message: int | None = None,
+) -> Rendered:
+    """Render any reply kind; `cards` reuses answer cards (for `Messageable.send` only).
+
+    A reply posted in a channel for `asker` gets a Delete button (theirs or a moderator's);
+    a personal situation told in `asker_message` also gets "Delete my message".
+    """
+    rendered = _render(reply, cards, shared_view=asker is None)
+    if asker is None:
+        return rendered
+    view = rendered.view or discord.ui.View(timeout=None)
+    if reply.kind is Kind.LEGAL and asker_message is not None:
+        view.add_item(DeleteMessageButton(asker, asker_message))
+    view.add_item(DeleteReplyButton(asker))
+    rendered.view = view
+    return rendered
+
+
+def _render(reply: Reply, cards: AnswerCards | None, *, shared_view: bool) -> Rendered:
     if reply.kind is Kind.ANSWER and reply.answer:
         if cards is not None:
             embed, view = cards.card(reply.answer)
-            return Rendered(embeds=[embed], view=view)
+            # A view with this reply's own buttons must not be the card's shared one.
+            return Rendered(
+                embeds=[embed], view=view if shared_view else feedback_view(reply.answer.entry_id)
+            )
         return Rendered(
             embeds=[answer_embed(reply.answer)], view=feedback_view(reply.answer.entry_id)
         )

@@ -13,7 +13,14 @@ from typing import Any, Protocol, cast
 import discord
 from discord.ext import commands
 
-__all__ = ["OWNER", "AnswerButtons", "FeedbackButton", "SuggestionButton"]
+__all__ = [
+    "OWNER",
+    "AnswerButtons",
+    "DeleteMessageButton",
+    "DeleteReplyButton",
+    "FeedbackButton",
+    "SuggestionButton",
+]
 
 OWNER = "Answers"
 
@@ -28,6 +35,14 @@ class AnswerButtons(Protocol):
 
     async def on_pick(self, interaction: discord.Interaction[Any], entry_id: str) -> None:
         """Post the answer chosen from "did you mean"."""
+
+    async def on_delete_reply(self, interaction: discord.Interaction[Any], asker_id: int) -> None:
+        """Delete the bot's reply, if the clicker asked the question or moderates."""
+
+    async def on_delete_message(
+        self, interaction: discord.Interaction[Any], asker_id: int, message_id: int
+    ) -> None:
+        """Delete the asker's own message, if the asker clicked."""
 
 
 def _owner(interaction: discord.Interaction[Any]) -> AnswerButtons:
@@ -100,3 +115,69 @@ class SuggestionButton(
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Post the chosen answer."""
         await _owner(interaction).on_pick(interaction, self.entry_id)
+
+
+class DeleteReplyButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"ft:del:(?P<asker>[0-9]{1,20})",
+):
+    """Delete, under a reply in a channel: its asker, or a moderator, can take the reply down."""
+
+    def __init__(self, asker_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Delete",
+                emoji="🗑️",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"ft:del:{asker_id}",
+            )
+        )
+        self.asker_id = asker_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> DeleteReplyButton:
+        """Rebuild the button from its custom id."""
+        return cls(int(match["asker"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Delete the reply, or say who may."""
+        await _owner(interaction).on_delete_reply(interaction, self.asker_id)
+
+
+class DeleteMessageButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"ft:delmsg:(?P<asker>[0-9]{1,20}):(?P<message>[0-9]{1,20})",
+):
+    """Delete my message, under a reply to a personal situation told in public."""
+
+    def __init__(self, asker_id: int, message_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Delete my message",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"ft:delmsg:{asker_id}:{message_id}",
+            )
+        )
+        self.asker_id = asker_id
+        self.message_id = message_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> DeleteMessageButton:
+        """Rebuild the button from its custom id."""
+        return cls(int(match["asker"]), int(match["message"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Delete the member's message, if they are the one who clicked."""
+        await _owner(interaction).on_delete_message(interaction, self.asker_id, self.message_id)

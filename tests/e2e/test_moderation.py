@@ -316,8 +316,8 @@ async def test_test_stats_stale_show_list_sources_and_export(mod_env: Env) -> No
     assert SOURCES_OK in data["embeds"][0]["description"]
 
     interaction = await mod_env.fake.slash_command("kb export", {}, user_id="mod")
-    callback = await mod_env.fake.wait_for_interaction_callback(interaction)
-    names = {f.filename for f in callback.files}
+    (message,) = await mod_env.fake.wait_for_followup(interaction, timeout=10)
+    names = {attachment["filename"] for attachment in message["attachments"]}
     assert {"sources.yaml", "law.yaml"} <= names
 
 
@@ -325,7 +325,8 @@ async def test_stale_lists_oldest_review_first(make_env: MakeEnv, tmp_path: Path
     env = await make_env(moderator_roles=["Moderator"])
     law = env.knowledge_dir / "law.yaml"
     law.write_text(law.read_text().replace("reviewed: 2026-11-22", "reviewed: 2020-01-01", 1))
-    await run(env, "kb reload")
+    data, interaction = await run(env, "kb reload")
+    assert (await final_text(env, interaction, data)).startswith("Reloaded")
     data, _ = await run(env, "kb stale")
     first = data["embeds"][0]["description"].splitlines()[0]
     assert "reviewed 2020-01-01" in first
