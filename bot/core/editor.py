@@ -44,6 +44,7 @@ from bot.core.loader import (
 )
 from bot.core.models import ENTRY_FIELDS, SOURCE_FIELDS, KnowledgeBase
 from bot.core.store import Diff, KnowledgeStore, fingerprint
+from bot.core.translations import KNOWLEDGE_FILE
 from bot.db import AuditRecord, Database
 
 __all__ = [
@@ -166,8 +167,8 @@ class KnowledgeEditor:
             )
         if file is not None:
             _check_name(file)
-            if file == SOURCES_FILE:
-                raise EditError(f"Entries can't go in {SOURCES_FILE}; pick a theme file.")
+            if file in {SOURCES_FILE, KNOWLEDGE_FILE}:
+                raise EditError(f"Entries can't go in {file}; pick a theme file.")
         values = {**fields, "id": entry_id}
         for key in ("as_of", "reviewed"):
             if values.get(key) is None:
@@ -772,7 +773,7 @@ def _theme_file(tags: Any, files: Mapping[str, str]) -> str:
     """Pick the theme file named by the first tag, if there is one; else the community file."""
     if isinstance(tags, list | tuple) and tags and isinstance(tags[0], str):
         name = f"{tags[0].strip()}.yaml"
-        if name in files and name != SOURCES_FILE:
+        if name in files and name not in {SOURCES_FILE, KNOWLEDGE_FILE}:
             return name
     return DEFAULT_FILE
 

@@ -33,7 +33,9 @@ from bot.core.models import (
     ANSWER_MAX_CHARS,
     ENTRY_FIELDS,
     MIN_ASKS,
+    QUESTION_MAX_CHARS,
     SOURCE_FIELDS,
+    TRANSLATION_FIELDS,
     Entry,
     EntryFields,
     KnowledgeBase,
@@ -45,6 +47,13 @@ from bot.core.models import (
     validate_source,
 )
 from bot.core.normalize import normalize
+from bot.core.translations import (
+    KNOWLEDGE_FILE,
+    LANGUAGE_NAMES,
+    LANGUAGES_KEY,
+    declared_language_problems,
+    parse_languages,
+)
 
 __all__ = [
     "SOURCES_FILE",
@@ -357,6 +366,7 @@ def _assemble(files: Mapping[str, str], checker: _Checker) -> KnowledgeBase:
     if checker.locate:
         parsed = {name: checker.parse_yaml(name, text) for name, text in files.items()}
         sources_document = parsed.pop(SOURCES_FILE, None)
+        parsed.pop(KNOWLEDGE_FILE, None)
         documents = parsed.items()
     else:  # one item at a time (see _construct_fast): a large base never holds it all twice
         source: Callable[[str], str | TextIO] = (
@@ -370,17 +380,19 @@ def _assemble(files: Mapping[str, str], checker: _Checker) -> KnowledgeBase:
         documents = (
             (name, checker.parse_fast(name, source(name), "entries"))
             for name in files
-            if name != SOURCES_FILE
+            if name not in {SOURCES_FILE, KNOWLEDGE_FILE}
         )
     if SOURCES_FILE not in files:
         checker.add(SOURCES_FILE, 0, "is missing", "Create it with a `sources:` list.")
     sources = checker.sources(sources_document)
+    languages = checker.languages(files)
     entries: dict[str, _Item] = {}
     for name, document in documents:
         for item in checker.items(name, document, "entries"):
             entry = checker.entry(item)
             if entry is None:
                 continue
+            checker.translated(item, entry, languages)
             if entry.id in entries:
                 other = entries[entry.id]
                 checker.add(
@@ -406,6 +418,7 @@ def _assemble(files: Mapping[str, str], checker: _Checker) -> KnowledgeBase:
         entries={entry_id: item.value for entry_id, item in entries.items()},
         sources={source.id: source for source in sources.values()},
         files={entry_id: item.file for entry_id, item in entries.items()},
+        languages=languages,
         normalized=checker.normalized,
     )
 
@@ -569,6 +582,43 @@ class _Checker:
                 self._duplicate_keys(name, node, _id_of(data))
             yield _Item(name, node, data)
 
+    def languages(self, files: Mapping[str, str]) -> tuple[str, ...]:
+        """Return the languages `knowledge.yaml` declares (English alone without the file)."""
+        if KNOWLEDGE_FILE not in files:
+            return ("en",)
+        document = self.parse_yaml(KNOWLEDGE_FILE, files[KNOWLEDGE_FILE])
+        if document is None:
+            return ("en",)
+        item = _Item(KNOWLEDGE_FILE, document.node, document.data)
+        for other in document.data.keys() - {LANGUAGES_KEY}:
+            self.add(
+                KNOWLEDGE_FILE,
+                item.line_of((other,)),
+                f"has an unknown top-level key `{other}`",
+                f"Only `{LANGUAGES_KEY}:` belongs here.",
+            )
+        declared = document.data.get(LANGUAGES_KEY)
+        problems = list(declared_language_problems(declared))
+        for index, message, hint in problems:
+            path = (LANGUAGES_KEY,) if index is None else (LANGUAGES_KEY, index)
+            self.add(KNOWLEDGE_FILE, item.line_of(path), message, hint, None, LANGUAGES_KEY)
+        return ("en",) if problems else parse_languages(declared)
+
+    def translated(self, item: _Item, entry: Entry, languages: tuple[str, ...]) -> None:
+        """Report each declared language the entry is not written in."""
+        for language in languages[1:]:
+            if entry.translation(language) is None:
+                name = LANGUAGE_NAMES.get(language, language)
+                self.add(
+                    item.file,
+                    item.line,
+                    f"is missing: the entry has no {name} version",
+                    f"Add an `{language}:` block (question, asks, answer, reviewed) as the "
+                    f"entry's last field: {KNOWLEDGE_FILE} declares `{language}`.",
+                    entry.id,
+                    language,
+                )
+
     def sources(self, document: _Document | None) -> dict[str, Source]:
         sources: dict[str, Source] = {}
         for item in self.items(SOURCES_FILE, document, "sources"):
@@ -598,6 +648,11 @@ class _Checker:
             if not all(keys):
                 raise _Unlocated
             self.hashes.extend(map(hash, keys))
+            if "es" in fields:  # each language's phrasings compared among themselves
+                translated = [("es", normalize(text)) for text in fields["es"].phrasings]
+                if not all(key for _, key in translated):
+                    raise _Unlocated
+                self.hashes.extend(map(hash, translated))
         return Entry(**fields)
 
     def _validate(
@@ -638,7 +693,7 @@ class _Checker:
         one's hash (8 bytes, not a string in a dict), and any repeated hash, a repeat or
         (rarely) a collision, sends the work to the second pass, which compares the texts.
         """
-        owners: dict[str, str] = {}
+        owners: dict[tuple[str, str], str] = {}
         for entry_id, item in entries.items():
             name = item.file
             entry: Entry = item.value
@@ -668,9 +723,8 @@ class _Checker:
                     )
             if not self.locate:
                 continue
-            keys = list(map(normalize, entry.phrasings))
-            for index, (phrasing, key) in enumerate(zip(entry.phrasings, keys, strict=True)):
-                path = ("question",) if index == 0 else ("asks", index - 1)
+            for language, path, phrasing in _phrasings(entry):
+                key = normalize(phrasing)
                 if not key:
                     self.add(
                         name,
@@ -678,10 +732,10 @@ class _Checker:
                         "has a phrasing with no words",
                         "Write the question in words.",
                         entry_id,
-                        path[0],
+                        _field_name(path[: 1 if language == "en" else 2]),
                     )
-                elif key in owners:
-                    owner = owners[key]
+                elif (language, key) in owners:
+                    owner = owners[language, key]
                     where = "earlier in this entry" if owner == entry_id else f"in entry `{owner}`"
                     self.add(
                         name,
@@ -689,10 +743,10 @@ class _Checker:
                         f"repeats the phrasing “{phrasing}” {where}",
                         "Keep each phrasing in one entry only: the one that answers it.",
                         entry_id,
-                        path[0],
+                        _field_name(path[: 1 if language == "en" else 2]),
                     )
                 else:
-                    owners[key] = entry_id
+                    owners[language, key] = entry_id
         if self.hashes:  # sorted in place: np.unique would copy them twice (a large base's peak)
             hashes = np.frombuffer(self.hashes, dtype=np.int64)
             hashes.sort()
@@ -704,6 +758,15 @@ class _Checker:
             self.hashes = array("q")
             if repeated:
                 raise _Unlocated
+
+
+def _phrasings(entry: Entry) -> Iterator[tuple[str, tuple[int | str, ...], str]]:
+    """Yield (language, path in the entry, text) of each phrasing, English first."""
+    for index, phrasing in enumerate(entry.phrasings):
+        yield "en", ("question",) if index == 0 else ("asks", index - 1), phrasing
+    if entry.es is not None:
+        for index, phrasing in enumerate(entry.es.phrasings):
+            yield "es", ("es", "question") if index == 0 else ("es", "asks", index - 1), phrasing
 
 
 def _overlapping_blocks(size: int) -> Iterator[tuple[int, int]]:
@@ -736,14 +799,24 @@ def _closest(wrong: str, known: Mapping[str, Any], otherwise: str) -> str:
 def _explain(detail: ErrorDetails, keys: tuple[str, ...]) -> tuple[str, str]:
     """Turn one pydantic error into words a moderator can act on."""
     kind = detail["type"]
-    field = str(detail["loc"][0]) if detail["loc"] else ""
+    loc = detail["loc"]
+    field = str(loc[0]) if loc else ""
     ctx = detail.get("ctx", {})
+    if field == "es" and len(loc) > 1:  # a field of the Spanish block: explained as its own
+        keys, field = TRANSLATION_FIELDS, str(loc[1])
+        if kind == "missing":
+            return "is missing", f"Add `{field}:` to the `es:` block."
     if kind == "missing":
         return "is missing", f"Add `{field}:` to this item."
     if kind in {"extra_forbidden", "unexpected_keyword_argument"}:  # a model's, a dataclass's
         match = process.extractOne(field, keys, score_cutoff=60)
         suggestion = f"Did you mean `{match[0]}`? " if match else ""
         return "is not a known field", f"{suggestion}Known fields: {', '.join(keys)}."
+    if kind == "string_too_long" and field == "question" and keys is TRANSLATION_FIELDS:
+        return (
+            f"is {len(str(detail['input']).strip())} characters; the limit is {QUESTION_MAX_CHARS}",
+            "Shorten it: it is the title of the reply.",
+        )
     if kind == "string_too_long" and field == "answer":
         length = len(str(detail["input"]).strip())
         return (
@@ -772,6 +845,11 @@ def _explain(detail: ErrorDetails, keys: tuple[str, ...]) -> tuple[str, str]:
         return "must be text", "Put the text in quotes."
     if kind in {"model_type", "dict_type", "model_attributes_type", "dataclass_type"}:
         return "must be a set of fields", "Write it as `id: ...` with its fields below."
+    if kind == "value_error" and field == "question" and keys is TRANSLATION_FIELDS:
+        return "must end with a question mark", "Write it as a question: ¿...?"
+    if kind == "value_error" and field == "asks" and keys is TRANSLATION_FIELDS:
+        reason = str(ctx.get("error", detail["msg"]))
+        return f"{reason} twice", "Keep each phrasing once."
     if kind == "value_error":
         reason = str(ctx.get("error", detail["msg"]))
         return f"is not valid: {reason}", "Write the full link, starting with https://."
