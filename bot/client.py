@@ -20,9 +20,11 @@ from bot.core.replies import Organization, Reply, answer_for, compose
 from bot.core.store import Diff, KnowledgeStore
 from bot.db import Database
 from bot.health import HealthServer
+from bot.i18n import locale_catalog, message_catalog
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.ui.render import NO_PINGS, AnswerCards, Rendered, answer_embed, feedback_view
+from bot.ui.translator import CatalogTranslator
 from bot.ui.views import FeedbackButton, SuggestionButton
 from bot.watch import watch_knowledge
 
@@ -158,6 +160,7 @@ class FamilyTies(commands.Bot):
                 name="familyties-watch-knowledge",
             )
             self._background.add(task)
+        await self.tree.set_translator(CatalogTranslator())  # before syncing: names are sent then
         if self.settings.command_guilds:
             for guild_id in self.settings.command_guilds:
                 guild = discord.Object(guild_id)
@@ -224,11 +227,24 @@ class FamilyTies(commands.Bot):
                 "Developer Portal to listen."
             )
 
-    async def respond(self, text: str, mode: Mode) -> Reply:
-        """Decide and compose the reply to a question, and count it (never storing legal text)."""
+    async def respond(
+        self,
+        text: str,
+        mode: Mode,
+        *,
+        interaction_locale: object = None,
+        guild_locale: object = None,
+    ) -> Reply:
+        """Decide and compose the reply to a question, and count it (never storing legal text).
+
+        The reply is in the question's language, or the member's or server's (choose_language).
+        """
         engine = self.store.engine
         decision = engine.decide(text, mode)
-        reply = compose(decision, engine.knowledge, self.organization)
+        catalog = message_catalog(
+            text, interaction_locale=interaction_locale, guild_locale=guild_locale
+        )
+        reply = compose(decision, engine.knowledge, self.organization, catalog)
         log.info(
             "decision mode=%s kind=%s entry=%s score=%.1f",
             mode,
@@ -270,8 +286,11 @@ class FamilyTies(commands.Bot):
             return
         await self.db.record_event(Kind.ANSWER.value, "pick", entry_id)
         log.info("picked entry=%s", entry_id)
-        answer = answer_for(entry, knowledge)
-        rendered = Rendered(embeds=[answer_embed(answer)], view=feedback_view(entry_id))
+        catalog = locale_catalog(
+            interaction_locale=interaction.locale, guild_locale=interaction.guild_locale
+        )
+        answer = answer_for(entry, knowledge, catalog)
+        rendered = Rendered(embeds=[answer_embed(answer)], view=feedback_view(entry_id, catalog))
         await interaction.response.send_message(**rendered.kwargs(), ephemeral=private)
 
 

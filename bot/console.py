@@ -11,6 +11,7 @@ from typing import TextIO
 from bot.core.decide import Engine, Kind, Mode
 from bot.core.loader import KnowledgeError, load_knowledge
 from bot.core.replies import Organization, Reply, compose
+from bot.i18n import message_catalog
 from bot.paths import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -25,11 +26,13 @@ class ConsoleBot:
         self.organization = organization
 
     def reply(self, question: str, mode: Mode = Mode.ASK) -> Reply:
-        """Decide and compose the reply to one question."""
+        """Decide and compose the reply to one question, in the question's language."""
         decision = self.engine.decide(question, mode)
+        catalog = message_catalog(question)  # no locale here: unclear text is answered in English
         if decision.kind is Kind.NONE and mode is Mode.LISTEN:
-            return Reply(Kind.NONE, "", score=decision.score)  # overheard: stays silent
-        return compose(decision, self.engine.knowledge, self.organization)
+            # overheard: stays silent
+            return Reply(Kind.NONE, "", score=decision.score, catalog=catalog)
+        return compose(decision, self.engine.knowledge, self.organization, catalog)
 
 
 def reply_json(question: str, reply: Reply) -> dict[str, object]:
@@ -37,6 +40,7 @@ def reply_json(question: str, reply: Reply) -> dict[str, object]:
     return {
         "question": question,
         "kind": reply.kind.value,
+        "language": reply.language,
         "entry": reply.entry_id,
         "score": reply.score,
         "text": reply.text(),

@@ -457,7 +457,8 @@ class KnowledgeBase:
         """Each entry's question and phrasings in `language` (entries without it left out).
 
         English ones are what the lexical index matches; the others are for a stage that
-        compares meaning across languages (the lexical figures on English got worse with them).
+        compares meaning across languages (in the English lexical index they changed no English
+        figure and answered no Spanish question: its stop words and word list are English).
         """
         if language == "en":
             return {entry_id: entry.phrasings for entry_id, entry in self.entries.items()}

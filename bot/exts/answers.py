@@ -11,6 +11,7 @@ from typing import Any
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 from discord.ext import commands
 from discord.http import handle_message_parameters
 
@@ -82,7 +83,8 @@ class Answers(commands.Cog):
             log.debug("user cooldown: message %s not answered", message.id)
             return
         started = time.perf_counter()
-        reply = await self.bot.respond(text, mode)
+        guild_locale = message.guild.preferred_locale if message.guild else None
+        reply = await self.bot.respond(text, mode, guild_locale=guild_locale)
         if reply.kind is Kind.NONE and mode is Mode.LISTEN:
             return
         await self._post(message, reply)
@@ -152,17 +154,21 @@ class Answers(commands.Cog):
             return
         if not self._first_time(ctx.message.id) or not self.bot.user_cooldown.hit(ctx.author.id):
             return
-        await self._post(target, await self.bot.respond(text, Mode.ASK))
+        guild_locale = ctx.guild.preferred_locale if ctx.guild else None
+        await self._post(target, await self.bot.respond(text, Mode.ASK, guild_locale=guild_locale))
 
     @app_commands.command(
-        name="ask", description="Ask about the 2012 DHS guidance on same-sex partners"
+        name=locale_str("ask"),
+        description=locale_str("Ask about the 2012 DHS guidance on same-sex partners"),
     )
     @app_commands.describe(
-        question="Your question, in your own words",
-        private="Only you will see the answer",
-        member="Post the answer for this member (helpers answering others)",
+        question=locale_str("Your question, in your own words"),
+        private=locale_str("Only you will see the answer"),
+        member=locale_str("Post the answer for this member (helpers answering others)"),
     )
-    @app_commands.rename(member="for")
+    @app_commands.rename(
+        question=locale_str("question"), private=locale_str("private"), member=locale_str("for")
+    )
     async def ask_slash(
         self,
         interaction: discord.Interaction[FamilyTies],
@@ -178,7 +184,12 @@ class Answers(commands.Cog):
                 "One moment, please: try again in a few seconds.", ephemeral=True
             )
             return
-        reply = await self.bot.respond(text, Mode.ASK)
+        reply = await self.bot.respond(
+            text,
+            Mode.ASK,
+            interaction_locale=interaction.locale,
+            guild_locale=interaction.guild_locale,
+        )
         for_someone = member is not None and member.id != interaction.user.id
         ephemeral = private and not for_someone
         if reply.kind in {Kind.LEGAL, Kind.NONE} and not for_someone:

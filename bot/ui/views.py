@@ -27,10 +27,11 @@ class FeedbackButton(
 ):
     """Helpful / Not helpful under an answer; records the entry id and the vote only."""
 
-    def __init__(self, entry_id: str, *, helpful: bool) -> None:
+    def __init__(self, entry_id: str, *, helpful: bool, label: str | None = None) -> None:
+        """`label`: the button's text in the member's language (the custom id is the same)."""
         super().__init__(
             discord.ui.Button(
-                label="Helpful" if helpful else "Not helpful",
+                label=label or ("Helpful" if helpful else "Not helpful"),
                 emoji="👍" if helpful else "👎",
                 style=discord.ButtonStyle.secondary,
                 custom_id=f"ft:fb:{'up' if helpful else 'down'}:{entry_id}",
