@@ -13,6 +13,7 @@ from bot.app import Responder
 from bot.core.decide import Engine, Mode
 from bot.core.loader import KnowledgeError
 from bot.core.replies import Reply
+from bot.i18n import catalogs
 from bot.paths import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from bot.settings import Settings, SettingsError, load_settings
 from bot.storage.folder import load_knowledge
@@ -39,6 +40,7 @@ def reply_json(question: str, reply: Reply) -> dict[str, object]:
     return {
         "question": question,
         "kind": reply.kind.value,
+        "language": reply.language,
         "entry": reply.entry_id,
         "score": reply.score,
         "text": reply.text(),
@@ -51,7 +53,9 @@ def _console_bot(kb: Path | None, config: Path | None) -> ConsoleBot:
     settings = load_settings(path=config) if config else Settings()
     knowledge = load_knowledge(kb or settings.knowledge_dir)
     engine = Engine(knowledge, settings.thresholds.to_core())
-    return ConsoleBot(engine, Responder(lambda: engine, settings.organization.to_core()))
+    organization = settings.organization.to_core()
+    # No locale here: a message whose language is unclear is answered in English.
+    return ConsoleBot(engine, Responder(lambda: engine, organization, catalogs=catalogs()))
 
 
 def _start(args: argparse.Namespace) -> ConsoleBot | int:
