@@ -11,6 +11,7 @@ import yaml
 from bot.core.decide import Decision, Engine, Kind
 from bot.core.language import choose_language, detect_language, locale_language
 from bot.core.loader import KnowledgeError, parse_knowledge
+from bot.core.matching.semantic import TrainingSet
 from bot.core.replies import ENGLISH, Organization, compose
 from bot.core.translations import translation_gaps
 from bot.core.triage import triage
@@ -296,3 +297,17 @@ def test_a_spanish_personal_situation_is_routed_end_to_end(shipped: Engine) -> N
 
 def test_a_date_the_spanish_way() -> None:
     assert catalog_for("es").format_date(dt.date(2012, 9, 28)) == "28 de septiembre de 2012"
+
+
+def test_the_semantic_classifier_trains_on_the_spanish_phrasings_too() -> None:
+    knowledge = load_knowledge(ROOT / "knowledge")
+    training = TrainingSet.build(knowledge, ["hola"], ["mi caso"])
+    pairs = set(zip(training.texts, training.labels, strict=True))
+    spanish = knowledge.phrasings("es")
+    assert len(spanish) == len(knowledge.entries)
+    for entry_id, phrasings in spanish.items():
+        assert {(phrasing, entry_id) for phrasing in phrasings} <= pairs
+    english = [(p, e) for e, ps in knowledge.phrasings("en").items() for p in ps]
+    assert list(pairs & set(english)) and training.texts[: len(english)] == tuple(
+        p for p, _ in english
+    )  # English first, in the order it had before translations
