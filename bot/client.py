@@ -18,12 +18,14 @@ from bot.core.editor import DISK, Reload
 from bot.core.replies import Organization
 from bot.db import Database
 from bot.health import HealthServer
+from bot.i18n import catalogs
 from bot.metrics import Metrics
 from bot.semantic import SemanticRuntime
 from bot.settings import Settings
 from bot.storage.editor import KnowledgeEditor
 from bot.storage.store import KnowledgeStore
 from bot.ui.render import NO_PINGS, AnswerCards
+from bot.ui.translator import CatalogTranslator
 from bot.watch import watch_knowledge
 
 __all__ = ["EXTENSIONS", "FamilyTies", "ShardedFamilyTies", "make_bot", "point_at_discord"]
@@ -86,6 +88,7 @@ class FamilyTies(commands.Bot):
             per_member=Cooldown(settings.cooldowns.per_user_seconds),
             per_answer=Cooldown(settings.cooldowns.per_channel_entry_seconds),
             offload=self.semantic.decide if self.semantic is not None else None,
+            catalogs=catalogs(),
         )
         self.cards = AnswerCards()
         self.health: HealthServer | None = None
@@ -139,6 +142,7 @@ class FamilyTies(commands.Bot):
                 name="familyties-watch-knowledge",
             )
             self._background.add(task)
+        await self.tree.set_translator(CatalogTranslator())  # before syncing: names are sent then
         if self.settings.command_guilds:
             for guild_id in self.settings.command_guilds:
                 guild = discord.Object(guild_id)

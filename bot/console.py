@@ -13,6 +13,7 @@ from bot.app import Responder
 from bot.core.decide import Engine, Mode
 from bot.core.loader import KnowledgeError
 from bot.core.replies import Reply
+from bot.i18n import catalogs
 from bot.paths import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from bot.semantic import SemanticRuntime
 from bot.settings import SettingsError, load_settings
@@ -40,6 +41,7 @@ def reply_json(question: str, reply: Reply) -> dict[str, object]:
     return {
         "question": question,
         "kind": reply.kind.value,
+        "language": reply.language,
         "entry": reply.entry_id,
         "score": reply.score,
         "text": reply.text(),
@@ -58,7 +60,9 @@ def _console_bot(kb: Path | None, config: Path | None) -> ConsoleBot:
         runtime = SemanticRuntime(settings.data_dir)
         engine = runtime.upgrade(engine)
         runtime.close()
-    return ConsoleBot(engine, Responder(lambda: engine, settings.organization.to_core()))
+    organization = settings.organization.to_core()
+    # No locale here: a message whose language is unclear is answered in English.
+    return ConsoleBot(engine, Responder(lambda: engine, organization, catalogs=catalogs()))
 
 
 def _start(args: argparse.Namespace) -> ConsoleBot | int:

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.core.diff import Diff
 from bot.core.loader import SOURCES_FILE, Problem
+from bot.core.translations import KNOWLEDGE_FILE
 
 __all__ = [
     "DEFAULT_FILE",
@@ -134,7 +135,7 @@ def theme_file(tags: Any, files: Mapping[str, str]) -> str:
     """Pick the theme file named by the first tag, if there is one; else the community file."""
     if isinstance(tags, list | tuple) and tags and isinstance(tags[0], str):
         name = f"{tags[0].strip()}.yaml"
-        if name in files and name != SOURCES_FILE:
+        if name in files and name not in {SOURCES_FILE, KNOWLEDGE_FILE}:
             return name
     return DEFAULT_FILE
 

@@ -38,6 +38,7 @@ from bot.core.editor import (
 )
 from bot.core.loader import SOURCES_FILE, KnowledgeError, parse_knowledge
 from bot.core.models import ENTRY_FIELDS, SOURCE_FIELDS, KnowledgeBase
+from bot.core.translations import KNOWLEDGE_FILE
 from bot.storage.folder import fingerprint, read_knowledge_files
 from bot.storage.store import KnowledgeStore
 from bot.storage.transaction import finish, locked, read_files, write_files
@@ -95,8 +96,8 @@ class KnowledgeEditor:
             )
         if file is not None:
             check_name(file)
-            if file == SOURCES_FILE:
-                raise EditError(f"Entries can't go in {SOURCES_FILE}; pick a theme file.")
+            if file in {SOURCES_FILE, KNOWLEDGE_FILE}:
+                raise EditError(f"Entries can't go in {file}; pick a theme file.")
         values = {**fields, "id": entry_id}
         for key in ("as_of", "reviewed"):
             if values.get(key) is None:
@@ -170,7 +171,7 @@ class KnowledgeEditor:
             links = 0
             own_edits: dict[int, Any] = {own_index: None}
             for name, text in files.items():
-                if name == SOURCES_FILE or entry_id not in text:
+                if name in {SOURCES_FILE, KNOWLEDGE_FILE} or entry_id not in text:
                     continue
                 target = cache.get(name) or YamlFile.load(files, name, "entries")
                 edits: dict[int, Any] = {}

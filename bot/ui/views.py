@@ -33,8 +33,10 @@ class AnswerButtons(Protocol):
     ) -> None:
         """Record a vote on an answer."""
 
-    async def on_pick(self, interaction: discord.Interaction[Any], entry_id: str) -> None:
-        """Post the answer chosen from "did you mean"."""
+    async def on_pick(
+        self, interaction: discord.Interaction[Any], entry_id: str, language: str | None
+    ) -> None:
+        """Post the answer chosen from "did you mean" (in `language`, the choices' own)."""
 
     async def on_delete_reply(self, interaction: discord.Interaction[Any], asker_id: int) -> None:
         """Delete the bot's reply, if the clicker asked the question or moderates."""
@@ -59,10 +61,11 @@ class FeedbackButton(
 ):
     """Helpful / Not helpful under an answer; records the entry id and the vote only."""
 
-    def __init__(self, entry_id: str, *, helpful: bool) -> None:
+    def __init__(self, entry_id: str, *, helpful: bool, label: str | None = None) -> None:
+        """`label`: the button's text in the member's language (the custom id is the same)."""
         super().__init__(
             discord.ui.Button(
-                label="Helpful" if helpful else "Not helpful",
+                label=label or ("Helpful" if helpful else "Not helpful"),
                 emoji="👍" if helpful else "👎",
                 style=discord.ButtonStyle.secondary,
                 custom_id=f"ft:fb:{'up' if helpful else 'down'}:{entry_id}",
@@ -89,17 +92,26 @@ class FeedbackButton(
 
 class SuggestionButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"ft:pick:(?P<entry>[a-z0-9-]{1,64})",
+    template=r"ft:pick:(?P<entry>[a-z0-9-]{1,64})(?::(?P<lang>[a-z]{2}))?",
 ):
-    """One "did you mean" choice; choosing it posts that answer."""
+    """One "did you mean" choice; choosing it posts that answer, in the choices' language.
 
-    def __init__(self, entry_id: str, label: str = "Show this answer") -> None:
+    English choices carry no language (their ids are as before translations existed).
+    """
+
+    def __init__(
+        self, entry_id: str, label: str = "Show this answer", language: str | None = None
+    ) -> None:
+        suffix = f":{language}" if language and language != "en" else ""
         super().__init__(
             discord.ui.Button(
-                label=label, style=discord.ButtonStyle.primary, custom_id=f"ft:pick:{entry_id}"
+                label=label,
+                style=discord.ButtonStyle.primary,
+                custom_id=f"ft:pick:{entry_id}{suffix}",
             )
         )
         self.entry_id = entry_id
+        self.language = language
 
     @classmethod
     async def from_custom_id(
@@ -110,11 +122,11 @@ class SuggestionButton(
         /,
     ) -> SuggestionButton:
         """Rebuild the button from its custom id."""
-        return cls(match["entry"])
+        return cls(match["entry"], language=match["lang"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Post the chosen answer."""
-        await _owner(interaction).on_pick(interaction, self.entry_id)
+        await _owner(interaction).on_pick(interaction, self.entry_id, self.language)
 
 
 class DeleteReplyButton(
@@ -123,10 +135,10 @@ class DeleteReplyButton(
 ):
     """Delete, under a reply in a channel: its asker, or a moderator, can take the reply down."""
 
-    def __init__(self, asker_id: int) -> None:
+    def __init__(self, asker_id: int, label: str = "Delete") -> None:
         super().__init__(
             discord.ui.Button(
-                label="Delete",
+                label=label,
                 emoji="🗑️",
                 style=discord.ButtonStyle.secondary,
                 custom_id=f"ft:del:{asker_id}",
@@ -156,10 +168,10 @@ class DeleteMessageButton(
 ):
     """Delete my message, under a reply to a personal situation told in public."""
 
-    def __init__(self, asker_id: int, message_id: int) -> None:
+    def __init__(self, asker_id: int, message_id: int, label: str = "Delete my message") -> None:
         super().__init__(
             discord.ui.Button(
-                label="Delete my message",
+                label=label,
                 style=discord.ButtonStyle.secondary,
                 custom_id=f"ft:delmsg:{asker_id}:{message_id}",
             )
