@@ -19,6 +19,7 @@ __all__ = [
     "KNOWLEDGE_FILE",
     "LANGUAGES_KEY",
     "LANGUAGE_NAMES",
+    "PRIMARY",
     "TranslationGap",
     "check_translated",
     "declared_language_problems",

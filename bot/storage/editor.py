@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from rapidfuzz import process
-from ruamel.yaml.comments import CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from bot.core.audit import AuditLog, AuditRecord
 from bot.core.diff import Diff
@@ -37,8 +37,8 @@ from bot.core.editor import (
     theme_file,
 )
 from bot.core.loader import SOURCES_FILE, KnowledgeError, parse_knowledge
-from bot.core.models import ENTRY_FIELDS, SOURCE_FIELDS, KnowledgeBase
-from bot.core.translations import KNOWLEDGE_FILE
+from bot.core.models import ENTRY_FIELDS, SOURCE_FIELDS, TRANSLATION_LANGUAGES, KnowledgeBase
+from bot.core.translations import KNOWLEDGE_FILE, LANGUAGE_NAMES, PRIMARY
 from bot.storage.folder import fingerprint, read_knowledge_files
 from bot.storage.store import KnowledgeStore
 from bot.storage.transaction import finish, locked, read_files, write_files
@@ -87,6 +87,36 @@ class KnowledgeEditor:
         self, actor: Actor, fields: Mapping[str, Any], file: str | None = None
     ) -> Change:
         """Append a new entry to `file`, or to its first tag's theme file, or community.yaml."""
+        _, build = self._addition(fields, file)
+        return await self._commit(actor, "add", build)
+
+    async def check_entry(self, fields: Mapping[str, Any], file: str | None = None) -> None:
+        """Check a new entry before its translations are written; write nothing.
+
+        Raises what `add_entry` would, except that the entry's missing translations are
+        allowed: `/kb add` asks for them in a second form, then saves both in one change.
+        """
+        entry_id, build = self._addition(fields, file)
+        async with locked(self.directory, self._lock):
+            files = await asyncio.to_thread(read_files, self.directory)
+        plan = await asyncio.to_thread(build, files)
+        new_files = {**files, **{k: v for k, v in plan.files.items() if v is not None}}
+        try:
+            await asyncio.to_thread(parse_knowledge, new_files)
+        except KnowledgeError as error:
+            # Only check_translated names a language code as the new entry's field.
+            problems = [
+                problem
+                for problem in error.problems
+                if not (problem.entry == entry_id and problem.field in TRANSLATION_LANGUAGES)
+            ]
+            if problems:
+                raise KnowledgeError(problems) from None
+
+    def _addition(
+        self, fields: Mapping[str, Any], file: str | None
+    ) -> tuple[str, Callable[[Mapping[str, str]], _Plan]]:
+        """Check a new entry's id and file; return the id and how to build its plan."""
         entry_id = required_id(fields, "entry")
         if entry_id in self.store.knowledge.entries:
             where = self.store.knowledge.files.get(entry_id, "the knowledge base")
@@ -102,6 +132,10 @@ class KnowledgeEditor:
         for key in ("as_of", "reviewed"):
             if values.get(key) is None:
                 values[key] = self._today()
+        for language in TRANSLATION_LANGUAGES:
+            block = values.get(language)
+            if isinstance(block, Mapping) and block.get("reviewed") is None:
+                values[language] = {**block, "reviewed": self._today()}
 
         def build(files: Mapping[str, str]) -> _Plan:
             name = file or theme_file(values.get("tags"), files)
@@ -111,29 +145,43 @@ class KnowledgeEditor:
                 {name: target.append(item)}, f"added entry `{entry_id}` to {name}", entry_id
             )
 
-        return await self._commit(actor, "add", build)
+        return entry_id, build
 
-    async def edit_entry(self, actor: Actor, entry_id: str, fields: Mapping[str, Any]) -> Change:
-        """Replace the given fields (None removes one); `reviewed` becomes today unless given."""
+    async def edit_entry(
+        self, actor: Actor, entry_id: str, fields: Mapping[str, Any], language: str = PRIMARY
+    ) -> Change:
+        """Replace the given fields (None removes one) of the entry in `language`.
+
+        That language's `reviewed` becomes today unless given; the other languages' dates stay,
+        so a translation checked before an English change still shows as behind.
+        """
         if "id" in fields and str(fields["id"]).strip() != entry_id:
             raise EditError(
                 "An entry's id can't be changed by editing, because other entries and the test "
                 "questions refer to it. Add a new entry and remove this one instead."
             )
+        if language != PRIMARY and language not in TRANSLATION_LANGUAGES:
+            raise EditError(f"`{language}` is not a language of the knowledge base.")
         values = {key: value for key, value in fields.items() if key != "id"}
         if not values:
             raise EditError("Say which fields to change.")
         values.setdefault("reviewed", self._today())
+        name = LANGUAGE_NAMES.get(language, language)
+        what = "" if language == PRIMARY else f"the {name} "
 
         def build(files: Mapping[str, str]) -> _Plan:
             target, index = self._locate(files, {}, entry_id)
             item = target.item(index)
-            for key, value in values.items():
-                set_field(item, key, value)
+            block = item if language == PRIMARY else item.get(language)
+            if language != PRIMARY and not isinstance(block, CommentedMap):
+                set_field(item, language, values)
+            else:
+                for key, value in values.items():
+                    set_field(block, key, value)
             names = ", ".join(f"`{key}`" for key in fields if key != "id")
             return _Plan(
                 {target.name: target.edit({index: item})},
-                f"edited {names} of `{entry_id}`",
+                f"edited {what}{names} of `{entry_id}`",
                 entry_id,
             )
 

@@ -11,6 +11,7 @@ import pytest
 import pytest_asyncio
 import yaml
 
+from bot.exts.moderation._drafts import DRAFT_MINUTES, Drafts
 from tests.e2e.conftest import Env, MakeEnv
 
 pytestmark = pytest.mark.e2e
@@ -57,6 +58,44 @@ async def submit_modal(env: Env, data: dict[str, Any], values: list[str], user: 
     await env.fake.wait_for_interaction_callback(submitted)
     (message,) = await env.fake.wait_for_followup(submitted, timeout=10)
     return str(message["content"])
+
+
+SPANISH_OK = [
+    "¿Dónde se publicó la carta de 2012?",
+    "No hay copia oficial de la carta en línea; los cuatro artículos la citan.",
+    "donde leo la carta\nesta la carta en internet\ntexto completo de la carta\n"
+    "enlace a la carta de 2012",
+]
+
+
+async def submit_english(
+    env: Env, data: dict[str, Any], values: list[str], user: str = "mod"
+) -> dict[str, Any]:
+    """Submit the English form of `/kb add`; return the reply (its button, or why not)."""
+    inputs = components(data)
+    fields = {field["custom_id"]: value for field, value in zip(inputs, values, strict=True)}
+    submitted = await env.fake.modal_submit(data["custom_id"], fields, user_id=user)
+    (message,) = await env.fake.wait_for_followup(submitted, timeout=10)
+    return message
+
+
+async def open_spanish(env: Env, prompt: dict[str, Any], user: str = "mod") -> dict[str, Any]:
+    """Press "Add the Spanish version" under the English form's reply; return the callback."""
+    (button,) = [c for c in components(prompt) if c.get("label") == "Add the Spanish version"]
+    clicked = await env.fake.component_click(prompt, button["custom_id"], user_id=user)
+    callback = await env.fake.wait_for_interaction_callback(clicked)
+    return dict(callback.json)
+
+
+async def add_in_two_steps(
+    env: Env, english: list[str], spanish: list[str], user: str = "mod"
+) -> str:
+    """`/kb add` on the bilingual base: the English form, the button, the Spanish form."""
+    data, _ = await run(env, "kb add", user=user)
+    prompt = await submit_english(env, data, english, user)
+    callback = await open_spanish(env, prompt, user)
+    assert callback["type"] == 9, callback  # a form
+    return await submit_modal(env, callback["data"], spanish, user)
 
 
 async def click(env: Env, interaction: Any, label: str, user: str = "mod") -> Any:
@@ -121,43 +160,116 @@ async def test_alias_is_persisted_served_audited_and_announced(mod_env: Env) -> 
     assert "change #1" in log["content"] and "the partner sponsorship bill" in log["content"]
 
 
-async def test_add_entry_with_the_form(mod_env: Env) -> None:
-    # The form has no Spanish fields yet (issue 15): on a base declaring Spanish, the refusal
-    # names the missing block; the rest of the test runs on the base declared English only.
-    data, _ = await run(mod_env, "kb add")
-    refusal = await submit_modal(
-        mod_env,
-        data,
-        [
-            "Where was the 2012 letter published?",
-            "where can i read the letter\nis the napolitano letter online\n"
-            "napolitano letter full text\nlink to the 2012 letter",
-            "No official copy of the letter is online; the four articles quote it.",
-            f"{SOURCES_OK} | In an effort to make clear",
-            "guidance, letter",
-        ],
-    )
-    assert refusal.startswith("Not saved") and "Add an `es:` block" in refusal
-    (mod_env.knowledge_dir / "knowledge.yaml").write_text("languages: [en]\n", "utf-8")
-    mod_env.bot.store.reload()
+ENGLISH_OK = [
+    "Where was the 2012 letter published?",
+    "where can i read the letter\nis the napolitano letter online\n"
+    "napolitano letter full text\nlink to the 2012 letter",
+    "No official copy of the letter is online; the four articles quote it.",
+    f"{SOURCES_OK} | In an effort to make clear",
+    "guidance, letter",
+]
+
+
+async def test_add_entry_in_both_languages_saves_one_change(mod_env: Env) -> None:
+    before = folder_bytes(mod_env.knowledge_dir)
     data, _ = await run(mod_env, "kb add")
     assert data["custom_id"] and len(components(data)) == 5
-    text = await submit_modal(
-        mod_env,
-        data,
-        [
-            "Where was the 2012 letter published?",
-            "where can i read the letter\nis the napolitano letter online\n"
-            "napolitano letter full text\nlink to the 2012 letter",
-            "No official copy of the letter is online; the four articles quote it.",
-            f"{SOURCES_OK} | In an effort to make clear",
-            "guidance, letter",
-        ],
-    )
-    assert text.startswith("Saved as change #1")
+    prompt = await submit_english(mod_env, data, ENGLISH_OK)
+    assert "Now add the Spanish version" in prompt["content"]
+    # Nothing is written until the Spanish is in.
+    assert folder_bytes(mod_env.knowledge_dir) == before
+    assert mod_env.db_rows("SELECT COUNT(*) FROM audit") == [(0,)]
+    callback = await open_spanish(mod_env, prompt)
+    assert callback["type"] == 9
+    labels = [box["label"] for box in components(callback["data"])]
+    assert labels[0].startswith("Spanish question") and len(labels) == 3
+    text = await submit_modal(mod_env, callback["data"], SPANISH_OK)
+    assert text.startswith("Saved as change #1"), text
     entry = mod_env.bot.store.knowledge.entries["where-was-the-2012-letter-published"]
     assert entry.sources[0].quote == "In an effort to make clear"
     assert entry.tags == ("guidance", "letter")
+    assert entry.es is not None and entry.es.question == SPANISH_OK[0]
+    assert entry.es.asks[0] == "donde leo la carta" and entry.es.reviewed == entry.reviewed
+    assert mod_env.db_rows("SELECT command, entry_id FROM audit") == [
+        ("add", "where-was-the-2012-letter-published")
+    ]
+    assert "¿Dónde se publicó" in (mod_env.knowledge_dir / "guidance.yaml").read_text()
+    # The prompt loses its button once saved.
+    message = await mod_env.fake.wait_until(
+        lambda: (m := mod_env.fake.messages[str(prompt["id"])]) and not components(m) and m,
+        timeout=10,
+        what="the prompt edited",
+    )
+    assert "in both languages (change #1)" in message["content"]
+
+
+async def test_add_checks_the_english_before_asking_for_the_spanish(mod_env: Env) -> None:
+    data, _ = await run(mod_env, "kb add")
+    values = [*ENGLISH_OK[:3], "no-such-source", ENGLISH_OK[4]]
+    refusal = await submit_english(mod_env, data, values)
+    assert refusal["content"].startswith("Not saved; nothing was changed. Fix these")
+    assert "unknown source `no-such-source`" in refusal["content"]
+    assert "es" not in refusal["content"].split("`")  # the missing Spanish is not a problem yet
+    assert not components(refusal)
+
+
+async def test_a_refused_spanish_form_keeps_the_draft_for_another_try(mod_env: Env) -> None:
+    data, _ = await run(mod_env, "kb add")
+    prompt = await submit_english(mod_env, data, ENGLISH_OK)
+    callback = await open_spanish(mod_env, prompt)
+    no_mark = ["Dónde se publicó la carta", *SPANISH_OK[1:]]
+    text = await submit_modal(mod_env, callback["data"], no_mark)
+    assert text.startswith("Not saved") and "question mark" in text
+    assert mod_env.db_rows("SELECT COUNT(*) FROM audit") == [(0,)]
+    callback = await open_spanish(mod_env, prompt)  # refilled with what was tried
+    assert components(callback["data"])[0].get("value") == no_mark[0]
+    text = await submit_modal(mod_env, callback["data"], SPANISH_OK)
+    assert text.startswith("Saved as change #1"), text
+
+
+async def test_an_expired_draft_saves_nothing_and_says_so(mod_env: Env) -> None:
+    before = folder_bytes(mod_env.knowledge_dir)
+    now = [0.0]
+    cog = mod_env.bot.get_cog("KnowledgeAdmin")
+    cog.add_flow.drafts = Drafts(clock=lambda: now[0])  # type: ignore[union-attr]
+    data, _ = await run(mod_env, "kb add")
+    prompt = await submit_english(mod_env, data, ENGLISH_OK)
+    callback = await open_spanish(mod_env, prompt)
+    now[0] += DRAFT_MINUTES * 60  # the moderator went for lunch with the form open
+    inputs = components(callback["data"])
+    fields = {box["custom_id"]: value for box, value in zip(inputs, SPANISH_OK, strict=True)}
+    submitted = await mod_env.fake.modal_submit(
+        callback["data"]["custom_id"], fields, user_id="mod"
+    )
+    reply = (await mod_env.fake.wait_for_interaction_callback(submitted)).json["data"]
+    assert reply["flags"] & 64
+    assert "expired" in reply["content"] and "Run `/kb add` again" in reply["content"]
+    assert folder_bytes(mod_env.knowledge_dir) == before
+    assert mod_env.db_rows("SELECT COUNT(*) FROM audit") == [(0,)]
+    # The button says so too, and goes.
+    (button,) = [c for c in components(prompt) if c.get("label") == "Add the Spanish version"]
+    clicked = await mod_env.fake.component_click(prompt, button["custom_id"], user_id="mod")
+    edited = (await mod_env.fake.wait_for_interaction_callback(clicked)).json
+    assert edited["type"] == 7 and "expired" in edited["data"]["content"]
+
+
+async def test_only_the_moderator_who_started_a_draft_can_finish_it(mod_env: Env) -> None:
+    data, _ = await run(mod_env, "kb add")
+    prompt = await submit_english(mod_env, data, ENGLISH_OK)
+    (button,) = [c for c in components(prompt) if c.get("label") == "Add the Spanish version"]
+    clicked = await mod_env.fake.component_click(prompt, button["custom_id"], user_id="admin")
+    reply = (await mod_env.fake.wait_for_interaction_callback(clicked)).json
+    assert reply["type"] == 4 and "Only the moderator who started" in reply["data"]["content"]
+
+
+async def test_an_english_only_base_saves_after_the_english_form(mod_env: Env) -> None:
+    (mod_env.knowledge_dir / "knowledge.yaml").write_text("languages: [en]\n", "utf-8")
+    mod_env.bot.store.reload()
+    data, _ = await run(mod_env, "kb add")
+    text = await submit_modal(mod_env, data, ENGLISH_OK)
+    assert text.startswith("Saved as change #1")
+    entry = mod_env.bot.store.knowledge.entries["where-was-the-2012-letter-published"]
+    assert entry.es is None and entry.tags == ("guidance", "letter")
     assert (
         "where-was-the-2012-letter-published"
         in (mod_env.knowledge_dir / "guidance.yaml").read_text()

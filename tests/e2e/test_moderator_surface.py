@@ -12,9 +12,18 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.core.models import ANSWER_MAX_CHARS, PHRASING_MAX_CHARS
+from bot.core.models import ANSWER_MAX_CHARS, PHRASING_MAX_CHARS, QUESTION_MAX_CHARS
 from tests.e2e.conftest import Env, MakeEnv, pings_no_one
-from tests.e2e.test_moderation import SOURCES_OK, components, final_text, run, submit_modal
+from tests.e2e.test_moderation import (
+    SOURCES_OK,
+    SPANISH_OK,
+    components,
+    final_text,
+    open_spanish,
+    run,
+    submit_english,
+    submit_modal,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -202,13 +211,24 @@ async def test_values_exactly_at_the_limits_are_saved(mod_env: Env) -> None:
     assert (len(question), len(answer)) == (PHRASING_MAX_CHARS, ANSWER_MAX_CHARS)
     asks = ASKS + "\n" + long_text(PHRASING_MAX_CHARS, "letter")
     data, _ = await run(mod_env, "kb add")
-    text = await submit_modal(mod_env, data, [question, asks, answer, SOURCES_OK, "guidance"])
+    prompt = await submit_english(mod_env, data, [question, asks, answer, SOURCES_OK, "guidance"])
+    callback = await open_spanish(mod_env, prompt)
+    es_question = long_text(QUESTION_MAX_CHARS - 1, "carta") + "?"
+    es_answer = long_text(ANSWER_MAX_CHARS, "respuesta")
+    es_asks = SPANISH_OK[2] + "\n" + long_text(PHRASING_MAX_CHARS, "enlace")
+    es_values = [es_question, es_answer, es_asks]
+    sizes = [box["max_length"] for box in components(callback["data"])]
+    assert sizes[:2] == [QUESTION_MAX_CHARS, ANSWER_MAX_CHARS]
+    text = await submit_modal(mod_env, callback["data"], es_values)
     assert text.startswith("Saved as change #1"), text
     (entry,) = [e for e in mod_env.bot.store.knowledge.entries.values() if e.question == question]
     assert entry.answer == answer
     # The saved entry opens again in the edit form (its texts fit the boxes).
     data, _ = await run(mod_env, "kb edit", {"entry": entry.id})
     assert [box.get("value") for box in components(data)][:3] == [question, asks, answer]
+    assert entry.es is not None and len(entry.es.question) == QUESTION_MAX_CHARS
+    data, _ = await run(mod_env, "kb edit", {"entry": entry.id, "language": "es"})
+    assert [box.get("value") for box in components(data)] == es_values
 
 
 async def test_one_over_a_limit_is_refused_kindly_naming_the_field(mod_env: Env) -> None:

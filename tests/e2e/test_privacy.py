@@ -72,3 +72,19 @@ async def test_forget_deletes_the_members_votes_and_questions_after_confirming(e
 
     again = await slash(env, "forget", "alice")
     assert "nothing stored" in again["content"] and not buttons(again)
+
+
+async def test_forget_speaks_the_members_language(env: Env) -> None:
+    await env.bot.db.record_unanswered(
+        "what about my zebra permit", user_id=int(env.fake.get_user("alice").id)
+    )
+    prompt = await slash(env, "forget", "alice", locale="es-ES")
+    assert (
+        prompt["content"] == "Tengo 0 votos y 1 pregunta tuyos. ¿Los borro? No se puede deshacer."
+    )
+    assert set(buttons(prompt)) == {"Borrar mis datos", "Cancelar"}
+    cancel = await env.fake.component_click(
+        prompt["message_id"], buttons(prompt)["Cancelar"], user_id="alice"
+    )
+    done = await env.fake.wait_for_interaction_response(cancel)
+    assert (done.response_data or {})["content"] == "Vale, no borré nada."

@@ -11,6 +11,7 @@ from typing import Any
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 from discord.ext import commands, tasks
 from rapidfuzz import process
 
@@ -18,12 +19,14 @@ from bot.client import FamilyTies
 from bot.core.decide import Mode
 from bot.core.editor import Actor, Change, EditError, ImportPreview, Reload
 from bot.core.insights import group_questions, stale_entries
-from bot.core.loader import KnowledgeError, Problem, decode_knowledge
+from bot.core.loader import KnowledgeError, decode_knowledge
 from bot.core.models import Entry
 from bot.core.replies import answer_for
+from bot.core.translations import LANGUAGE_NAMES, translation_gaps
 from bot.exts.moderation._export import export_attachments
-from bot.exts.moderation._fields import too_big_to_edit
+from bot.exts.moderation._fields import problems_text, too_big_to_edit
 from bot.exts.moderation._modlog import ModLog, change_message, reload_message
+from bot.exts.moderation._translation import AddFlow, TranslationModal
 from bot.exts.moderation._views import ConfirmView, EntryModal, Pager, SourceModal
 from bot.ui.render import answer_embed
 
@@ -43,12 +46,6 @@ def _slug(text: str, taken: set[str]) -> str:
     return slug
 
 
-def _problems_text(problems: tuple[Problem, ...]) -> str:
-    lines = [f"• {problem}" for problem in problems]
-    text = "\n".join(lines)
-    return text if len(text) <= _MESSAGE_LIMIT - 200 else text[: _MESSAGE_LIMIT - 260] + "\n• …"
-
-
 class KnowledgeAdmin(commands.Cog):
     """Moderator commands for the knowledge base; every reply is private."""
 
@@ -63,6 +60,7 @@ class KnowledgeAdmin(commands.Cog):
     def __init__(self, bot: FamilyTies) -> None:
         self.bot = bot
         self.mod_log = ModLog(bot, bot.settings.mod_log_channel)
+        self.add_flow = AddFlow(bot, self._apply, self.actor)
         self.purge.start()
 
     async def cog_unload(self) -> None:
@@ -108,7 +106,7 @@ class KnowledgeAdmin(commands.Cog):
         self,
         interaction: discord.Interaction[Any],
         work: Callable[[], Awaitable[Change]],
-    ) -> None:
+    ) -> Change | None:
         """Run one change; reply with its result or with errors moderators can act on."""
         if not interaction.response.is_done():
             await interaction.response.defer(ephemeral=True, thinking=True)
@@ -117,13 +115,13 @@ class KnowledgeAdmin(commands.Cog):
         except KnowledgeError as error:
             await interaction.followup.send(
                 "Not saved; the knowledge base is unchanged. Fix these and try again:\n"
-                + _problems_text(error.problems),
+                + problems_text(error.problems),
                 ephemeral=True,
             )
-            return
+            return None
         except EditError as error:
             await interaction.followup.send(f"Not saved: {error}", ephemeral=True)
-            return
+            return None
         except PermissionError:
             log.exception("knowledge folder %s is not writable", self.bot.store.directory)
             await interaction.followup.send(
@@ -132,13 +130,14 @@ class KnowledgeAdmin(commands.Cog):
                 "\u201cContainer image\u201d.",
                 ephemeral=True,
             )
-            return
+            return None
         log.info("kb change #%d %s entry=%s", change.id, change.command, change.entry_id)
         await interaction.followup.send(
             f"Saved as change #{change.id}: {change.summary}\n(`/kb undo {change.id}` reverts it.)",
             ephemeral=True,
         )
         await self._mod_log(interaction, change)
+        return change
 
     async def _mod_log(self, interaction: discord.Interaction[Any], change: Change) -> None:
         await self.mod_log.send(
@@ -189,7 +188,7 @@ class KnowledgeAdmin(commands.Cog):
         if not outcome.ok:
             await interaction.followup.send(
                 "Reload failed; still serving the previous version.\n"
-                + _problems_text(outcome.problems),
+                + problems_text(outcome.problems),
                 ephemeral=True,
             )
             return
@@ -199,14 +198,18 @@ class KnowledgeAdmin(commands.Cog):
             ephemeral=True,
         )
 
-    @kb.command(name="add", description="Add an entry (opens a form)")
+    @kb.command(name="add", description="Add an entry (opens a form per language)")
     async def add_command(self, interaction: discord.Interaction[Any]) -> None:
-        """Open the form for a new entry."""
+        """Open the English form; a bilingual base then asks for the translation too."""
 
         async def submit(
             modal_interaction: discord.Interaction[Any], fields: dict[str, Any]
         ) -> None:
             fields["id"] = _slug(fields["question"], set(self.bot.store.knowledge.entries))
+            others = self.bot.store.knowledge.languages[1:]
+            if others:
+                await self.add_flow.english_submitted(modal_interaction, fields, others[0])
+                return
             await self._apply(
                 modal_interaction,
                 lambda: self.bot.editor.add_entry(self.actor(modal_interaction), fields),
@@ -215,13 +218,21 @@ class KnowledgeAdmin(commands.Cog):
         await interaction.response.send_modal(EntryModal("New entry", submit))
 
     @kb.command(name="edit", description="Edit an entry (opens the form, pre-filled)")
-    @app_commands.describe(entry="The entry to edit")
-    async def edit_command(self, interaction: discord.Interaction[Any], entry: str) -> None:
-        """Open the form pre-filled; saving also marks the entry as reviewed today."""
+    @app_commands.describe(entry="The entry to edit", language="Which language's text to edit")
+    @app_commands.choices(
+        language=[
+            app_commands.Choice(name=locale_str("English"), value="en"),
+            app_commands.Choice(name=locale_str("Spanish"), value="es"),
+        ]
+    )
+    async def edit_command(
+        self, interaction: discord.Interaction[Any], entry: str, language: str = "en"
+    ) -> None:
+        """Open the form pre-filled; saving marks that language as reviewed today."""
         current = await self._entry(interaction, entry)
         if current is None:
             return
-        overflow = too_big_to_edit(current)
+        overflow = too_big_to_edit(current, language)
         if overflow is not None:
             await interaction.response.send_message(overflow, ephemeral=True)
             return
@@ -231,10 +242,17 @@ class KnowledgeAdmin(commands.Cog):
         ) -> None:
             await self._apply(
                 modal_interaction,
-                lambda: self.bot.editor.edit_entry(self.actor(modal_interaction), entry, fields),
+                lambda: self.bot.editor.edit_entry(
+                    self.actor(modal_interaction), entry, fields, language
+                ),
             )
 
-        await interaction.response.send_modal(EntryModal(f"Edit {entry}"[:45], submit, current))
+        if language == "en":
+            modal: discord.ui.Modal = EntryModal(f"Edit {entry}"[:45], submit, current)
+        else:
+            title = f"Edit {entry} ({LANGUAGE_NAMES[language]})"
+            modal = TranslationModal(title, language, submit, current.translation(language))
+        await interaction.response.send_modal(modal)
 
     @kb.command(name="alias", description="Add another phrasing to an entry")
     @app_commands.describe(entry="The entry", phrasing="How people ask it")
@@ -378,7 +396,7 @@ class KnowledgeAdmin(commands.Cog):
             preview: ImportPreview = await self.bot.editor.preview_import(file.filename, text)
         except KnowledgeError as error:  # not UTF-8: the problem says where and how to fix it
             await interaction.followup.send(
-                f"Not imported. Nothing was changed.\n{_problems_text(error.problems)}",
+                f"Not imported. Nothing was changed.\n{problems_text(error.problems)}",
                 ephemeral=True,
             )
             return
@@ -388,7 +406,7 @@ class KnowledgeAdmin(commands.Cog):
         if not preview.ok:
             await interaction.followup.send(
                 f"Not imported: `{preview.name}` has problems. Nothing was changed.\n"
-                + _problems_text(preview.problems),
+                + problems_text(preview.problems),
                 ephemeral=True,
             )
             return
@@ -487,16 +505,32 @@ class KnowledgeAdmin(commands.Cog):
         )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
-    @kb.command(name="stale", description="Entries not reviewed for a long time, oldest first")
+    @kb.command(name="stale", description="Entries due for review, and translations behind")
     async def stale_command(self, interaction: discord.Interaction[Any]) -> None:
-        """List entries due for a re-check; `/kb edit` marks one as reviewed."""
+        """List entries due for a re-check, then translations missing or older than the English.
+
+        `/kb edit` marks the language it saves as reviewed.
+        """
+        knowledge = self.bot.store.knowledge
         limit = self.bot.settings.stale_after_days
         stale = stale_entries(
-            self.bot.store.knowledge, older_than_days=limit, today=dt.datetime.now(dt.UTC).date()
+            knowledge, older_than_days=limit, today=dt.datetime.now(dt.UTC).date()
         )
+        gaps = translation_gaps(knowledge)
+        lines = [f"`{e.id}` — reviewed {e.reviewed.isoformat()}" for e in stale]
+        for gap in gaps:
+            name = LANGUAGE_NAMES.get(gap.language, gap.language)
+            entry = knowledge.entries[gap.entry_id]
+            translation = entry.translation(gap.language)
+            lines.append(
+                f"`{gap.entry_id}` — no {name} version"
+                if translation is None
+                else f"`{gap.entry_id}` — {name} reviewed {translation.reviewed.isoformat()}, "
+                f"English {entry.reviewed.isoformat()}"
+            )
         pager = Pager(
-            f"Not reviewed for {limit} days ({len(stale)})",
-            [f"`{e.id}` — reviewed {e.reviewed.isoformat()}" for e in stale],
+            f"Not reviewed for {limit} days ({len(stale)}); translations behind ({len(gaps)})",
+            lines,
         )
         await interaction.response.send_message(embed=pager.embed(), view=pager, ephemeral=True)
 

@@ -7,16 +7,20 @@ send anything; so each submitted form is checked here before it becomes a change
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from bot.core.models import (
     ANSWER_MAX_CHARS,
     ID_MAX_CHARS,
     PHRASING_MAX_CHARS,
+    QUESTION_MAX_CHARS,
     QUOTE_MAX_CHARS,
     Entry,
+    Translation,
 )
+from bot.core.validation import Problem
 
 __all__ = [
     "ANSWER",
@@ -25,10 +29,17 @@ __all__ = [
     "QUESTION",
     "SOURCES",
     "TAGS",
+    "TRANSLATED_ANSWER",
+    "TRANSLATED_ASKS",
+    "TRANSLATED_QUESTION",
     "Box",
     "entry_defaults",
     "form_refusal",
+    "problems_text",
     "too_big_to_edit",
+    "translation_defaults",
+    "translation_fields",
+    "translation_refusal",
 ]
 
 # Discord's cap on a text input's max_length (and so on what one box can hold).
@@ -49,6 +60,12 @@ ASKS = Box("other phrasings", DISCORD_TEXT_INPUT_MAX)
 ANSWER = Box("answer", ANSWER_MAX_CHARS)
 SOURCES = Box("sources", DISCORD_TEXT_INPUT_MAX)
 TAGS = Box("tags", _TAGS_MAX_CHARS)
+# The translation form (question, answer, phrasings), named for moderators in `_over`.
+TRANSLATED_QUESTION = Box("translated question", QUESTION_MAX_CHARS)
+TRANSLATED_ANSWER = Box("translated answer", ANSWER_MAX_CHARS)
+TRANSLATED_ASKS = Box("translated phrasings", DISCORD_TEXT_INPUT_MAX)
+# Room for the problems in a reply (Discord's 2,000 characters, less the reply's own words).
+_PROBLEMS_LIMIT = 1700
 
 
 def _lines(text: str) -> list[str]:
@@ -101,12 +118,59 @@ def entry_defaults(entry: Entry) -> dict[Box, str]:
     }
 
 
-def too_big_to_edit(entry: Entry) -> str | None:
+def translation_fields(question: str, answer: str, asks: str) -> dict[str, Any]:
+    """Turn the translation form's boxes into the fields of an entry's language block."""
+    return {"question": question.strip(), "asks": _lines(asks), "answer": answer.strip()}
+
+
+def translation_refusal(question: str, answer: str, asks: str) -> str | None:
+    """Say kindly which box of a submitted translation form is over its limit; None if none is."""
+    for box, value in (
+        (TRANSLATED_QUESTION, question),
+        (TRANSLATED_ANSWER, answer),
+        (TRANSLATED_ASKS, asks),
+    ):
+        if len(value.strip()) > box.max_length:
+            return _over(box.name, len(value.strip()), box.max_length)
+    for number, line in enumerate(_lines(asks), start=1):
+        if len(line) > PHRASING_MAX_CHARS:
+            return _over(f"translated phrasing on line {number}", len(line), PHRASING_MAX_CHARS)
+    return None
+
+
+def translation_defaults(translation: Translation | Mapping[str, Any] | None) -> dict[Box, str]:
+    """Fill the translation form's boxes (empty for an entry not yet translated)."""
+    if translation is None:
+        return {}
+    if isinstance(translation, Translation):
+        question, answer, asks = translation.question, translation.answer, translation.asks
+    else:
+        question, answer = translation["question"], translation["answer"]
+        asks = tuple(translation["asks"])
+    return {
+        TRANSLATED_QUESTION: question,
+        TRANSLATED_ANSWER: answer,
+        TRANSLATED_ASKS: "\n".join(asks),
+    }
+
+
+def problems_text(problems: Iterable[Problem]) -> str:
+    """List the problems one per line, cut to fit in a reply."""
+    text = "\n".join(f"• {problem}" for problem in problems)
+    return text if len(text) <= _PROBLEMS_LIMIT else text[: _PROBLEMS_LIMIT - 60] + "\n• …"
+
+
+def too_big_to_edit(entry: Entry, language: str = "en") -> str | None:
     """Why an entry cannot be shown in the form (a box would overflow), or None.
 
     Discord refuses a whole form whose pre-filled text is longer than a box holds.
     """
-    for box, value in entry_defaults(entry).items():
+    boxes = (
+        entry_defaults(entry)
+        if language == "en"
+        else translation_defaults(entry.translation(language))
+    )
+    for box, value in boxes.items():
         if len(value) > box.max_length:
             return (
                 f"`{entry.id}` is too big to edit in a form: its {box.name} need "
