@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -97,7 +97,7 @@ def collect(knowledge: KnowledgeBase, folds: Folds) -> list[Case]:
     return cases
 
 
-Weights = tuple[float, float, float, float, float, float, float]
+Weights = tuple[float, float, float, float, float, float, float, float]
 
 
 def fit_fusion(cases: Sequence[Case]) -> Weights:
@@ -105,20 +105,23 @@ def fit_fusion(cases: Sequence[Case]) -> Weights:
 
     Every candidate of every case is a row; cases of entries held out whole and chat lines
     have no right candidate, so the fusion learns what a question without an answer looks like.
+    Each case comes twice: as it is, and as if the lexical stage had found none of its words
+    (how a question in another language reaches the engine: the classifier alone speaks).
     """
     rows, right = [], []
     for case in cases:
         if case.kind == "personal":
             continue
-        candidates, found = features(case.probabilities, case.lexical)
-        rows.append(found)
-        right += [candidate == case.expected for candidate in candidates]
+        for matches in (case.lexical, ()):
+            candidates, found = features(case.probabilities, matches)
+            rows.append(found)
+            right += [candidate == case.expected for candidate in candidates]
     model = LogisticRegression(C=FUSION_C, max_iter=5000).fit(np.vstack(rows), np.array(right))
-    semantic, lexical, coverage, evidence, semantic_first, lexical_first = (
+    semantic, lexical, coverage, evidence, semantic_first, lexical_first, unmatched = (
         round(float(w), 3) for w in model.coef_[0]
     )
     bias = round(float(model.intercept_[0]), 3)
-    return semantic, lexical, coverage, evidence, semantic_first, lexical_first, bias
+    return semantic, lexical, coverage, evidence, semantic_first, lexical_first, unmatched, bias
 
 
 def _outcomes(
@@ -166,6 +169,22 @@ def choose(
     return chosen
 
 
+def _figures(
+    outcomes: Sequence[tuple[str, bool, float, float, bool]], threshold: float, lead: float
+) -> str:
+    """Held-out asks answered right and wrong, entries held out answered, chat answered."""
+    count = dict.fromkeys(("right", "wrong", "entry", "chat", "asks"), 0)
+    for kind, right, best, its_lead, kept in outcomes:
+        count["asks"] += kind == "phrasing"
+        if kept and best >= threshold and its_lead >= lead:
+            key = ("right" if right else "wrong") if kind == "phrasing" else kind
+            count[key] = count.get(key, 0) + 1
+    return (
+        f"asks right {count['right']}/{count['asks']}, wrong {count['wrong']}; "
+        f"entries held out answered {count['entry']}; chat answered {count['chat']}"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--kb", type=Path, default=DEFAULT_KB)
@@ -203,7 +222,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"ask: {hits_ask}/{asks} right; listen: {hits_listen}/{asks} right; "
         f"personal lines routed {routed}"
     )
-    print(Calibration(*weights, answer, max(listen, answer), lead, suggest, personal))
+    calibration = Calibration(*weights, answer, max(listen, answer), lead, suggest, personal)
+    alone = [replace(case, lexical=()) for case in cases]
+    print("the classifier alone (as if no word were known), ask mode at these thresholds:")
+    print("  " + _figures(_outcomes(alone, calibration, personal, Mode.ASK), answer, lead))
+    print(calibration)
     return 0
 
 

@@ -39,7 +39,12 @@ def _words(text: str) -> set[str]:
     return set(re.findall(r"\w+", text.casefold()))
 
 
-@pytest.mark.xfail(reason="target not met yet: the calibrated threshold is conservative")
+@pytest.mark.xfail(
+    reason="Spanish leans to the corpora's classes (their only Spanish lines): the classifier "
+    "gives the entry 0.33 here, the fusion needs about 0.85 without lexical support; Spanish "
+    "phrasings (the Spanish issue) are the remedy",
+    strict=True,
+)
 def test_paraphrase_sharing_no_content_word_is_answered(engine: Engine) -> None:
     question = "¿Esta medida otorga la residencia permanente?"
     phrasing_words = set().union(

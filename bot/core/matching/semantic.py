@@ -57,6 +57,9 @@ class Calibration:
     evidence: float  # weight of the lexical match's topical evidence
     semantic_first: float  # the classifier ranks it first
     lexical_first: float  # the lexical stage ranks it first
+    # The lexical stage found nothing: none of the question's words are the knowledge base's
+    # (another language, or a paraphrase), so the classifier alone speaks.
+    unmatched: float
     bias: float
     answer: float  # ask mode: confidence needed to answer
     listen: float  # listen mode: confidence needed to answer unprompted
@@ -74,6 +77,7 @@ class Calibration:
                 self.evidence,
                 self.semantic_first,
                 self.lexical_first,
+                self.unmatched,
             ],
             dtype=np.float32,
         )
@@ -83,16 +87,17 @@ class Calibration:
 
 
 CALIBRATION = Calibration(
-    semantic=1.222,
-    lexical=6.673,
-    coverage=-2.743,
-    evidence=-0.329,
-    semantic_first=0.418,
-    lexical_first=0.823,
-    bias=-1.454,
-    answer=0.6,
-    listen=0.7,
-    lead=0.5,
+    semantic=1.618,
+    lexical=6.374,
+    coverage=-2.579,
+    evidence=-0.388,
+    semantic_first=0.25,
+    lexical_first=0.716,
+    unmatched=1.208,
+    bias=-0.63,
+    answer=0.64,
+    listen=0.74,
+    lead=0.0,
     suggest=0.3,
     personal=0.5,
 )
@@ -200,7 +205,7 @@ def features(
     candidates = list(dict.fromkeys([*(label for _, label in entries[:top]), *matches]))
     first_semantic = entries[0][1] if entries else None
     first_lexical = lexical[0].entry_id if lexical else None
-    rows = np.zeros((len(candidates), 6), dtype=np.float32)
+    rows = np.zeros((len(candidates), 7), dtype=np.float32)
     for row, candidate in zip(rows, candidates, strict=True):
         match = matches.get(candidate)
         row[0] = np.log(max(probabilities.get(candidate, 0.0), _FLOOR))
@@ -208,6 +213,7 @@ def features(
             row[1:4] = (match.score / 100, match.coverage, match.evidence)
         row[4] = candidate == first_semantic
         row[5] = candidate == first_lexical
+        row[6] = first_lexical is None
     return candidates, rows
 
 
