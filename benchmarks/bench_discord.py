@@ -323,6 +323,7 @@ async def run(plan: dict[str, Any], scratch: Path) -> list[Phase]:
             "discord_gateway_url": urls["gateway_url"],
             "cooldowns": {"per_user_seconds": 0, "per_channel_entry_seconds": 0},
             "watch_knowledge": False,
+            "semantic": False,  # the target is set for the lexical stage
         }
     )
     database = await Database.open(scratch)

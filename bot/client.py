@@ -13,16 +13,19 @@ from discord.ext import commands
 
 from bot.app import Responder
 from bot.cooldown import Cooldown
-from bot.core.diff import Diff
-from bot.core.loader import KnowledgeError
+from bot.core.decide import Engine
+from bot.core.editor import DISK, Reload
 from bot.core.replies import Organization
 from bot.db import Database
 from bot.health import HealthServer
+from bot.i18n import catalogs
 from bot.metrics import Metrics
+from bot.semantic import SemanticRuntime
 from bot.settings import Settings
 from bot.storage.editor import KnowledgeEditor
 from bot.storage.store import KnowledgeStore
 from bot.ui.render import NO_PINGS, AnswerCards
+from bot.ui.translator import CatalogTranslator
 from bot.watch import watch_knowledge
 
 __all__ = ["EXTENSIONS", "FamilyTies", "ShardedFamilyTies", "make_bot", "point_at_discord"]
@@ -77,12 +80,15 @@ class FamilyTies(commands.Bot):
         self.organization: Organization = settings.organization.to_core()
         self.metrics = Metrics()
         self.metrics.entries.set_function(lambda: len(self.store.knowledge.entries))
+        self.semantic = SemanticRuntime(settings.data_dir) if settings.semantic else None
         self.responder = Responder(
             lambda: store.engine,
             self.organization,
             (self.metrics, database),
             per_member=Cooldown(settings.cooldowns.per_user_seconds),
             per_answer=Cooldown(settings.cooldowns.per_channel_entry_seconds),
+            offload=self.semantic.decide if self.semantic is not None else None,
+            catalogs=catalogs(),
         )
         self.cards = AnswerCards()
         self.health: HealthServer | None = None
@@ -111,9 +117,12 @@ class FamilyTies(commands.Bot):
         return self.intents.message_content
 
     async def setup_hook(self) -> None:
-        """Load the cogs, start the health server and the watcher, publish slash commands."""
+        """Load the cogs, start the health server, the watcher and the semantic stage, sync."""
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        if self.semantic is not None:
+            self.store.on_swap = self._add_semantic_stage
+            self._add_semantic_stage(self.store.engine)
         if self.settings.health_port is not None:
             self.health = HealthServer(
                 self.health_checks,
@@ -124,10 +133,16 @@ class FamilyTies(commands.Bot):
             await self.health.start()
         if self.settings.watch_knowledge:
             task = asyncio.create_task(
-                watch_knowledge(self.store, self._reloaded, stop=self._stop_watching),
+                watch_knowledge(
+                    self.store.directory,
+                    lambda: self.editor.reload(DISK, only_if_changed=True),
+                    self.reloaded,
+                    stop=self._stop_watching,
+                ),
                 name="familyties-watch-knowledge",
             )
             self._background.add(task)
+        await self.tree.set_translator(CatalogTranslator())  # before syncing: names are sent then
         if self.settings.command_guilds:
             for guild_id in self.settings.command_guilds:
                 guild = discord.Object(guild_id)
@@ -139,16 +154,43 @@ class FamilyTies(commands.Bot):
     async def close(self) -> None:
         """Stop watching and serving health, then close the gateway (replies in flight finish)."""
         self._stop_watching.set()
-        for task in self._background:
+        for task in tuple(self._background):
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(task, timeout=5)
         if self.health is not None:
             await self.health.stop()
         await super().close()
+        if self.semantic is not None:
+            await asyncio.to_thread(self.semantic.close)
 
-    def _reloaded(self, outcome: Diff | KnowledgeError) -> None:
-        result = "failed" if isinstance(outcome, KnowledgeError) else "ok"
-        self.metrics.reloads.labels(result=result).inc()
+    def _add_semantic_stage(self, engine: Engine) -> None:
+        """Build `engine`'s semantic stage in the background, then serve it if still current."""
+        assert self.semantic is not None  # noqa: S101 - only registered with a runtime
+        runtime = self.semantic
+
+        async def upgrade() -> None:
+            upgraded = await runtime.enable(engine)
+            if upgraded.semantic is not None and self.store.upgrade(engine, upgraded):
+                log.info("semantic matching is on for %s", engine.knowledge.summary())
+
+        task = asyncio.create_task(upgrade(), name="familyties-semantic-stage")
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    @property
+    def semantic_status(self) -> str:
+        """`on: <model>`, or `off: <why>` (turned off, starting, or the model cannot load)."""
+        if self.semantic is None:
+            return "off: turned off in the settings"
+        if self.store.engine.semantic is not None:
+            return self.semantic.status
+        return self.semantic.status if self.semantic.status.startswith("off") else "off: starting"
+
+    def reloaded(self, outcome: Reload) -> None:
+        """Count a reload; tell the cogs (`on_knowledge_reload`: the mod-log) of a recorded one."""
+        self.metrics.reloads.labels(result="ok" if outcome.ok else "failed").inc()
+        if outcome.change_id is not None:
+            self.dispatch("knowledge_reload", outcome)
 
     def gateway_connected(self) -> bool:
         """Whether every gateway connection of this process is up."""
@@ -168,6 +210,7 @@ class FamilyTies(commands.Bot):
             "last_reload_ok": self.store.last_reload_ok,
             "entries": len(knowledge.entries),
             "phrasings": knowledge.phrasing_count,
+            "semantic": self.semantic_status,
         }
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:

@@ -13,8 +13,10 @@ from bot.app import Responder
 from bot.core.decide import Engine, Mode
 from bot.core.loader import KnowledgeError
 from bot.core.replies import Reply
+from bot.i18n import catalogs
 from bot.paths import EXIT_INVALID, EXIT_OK, EXIT_USAGE
-from bot.settings import Settings, SettingsError, load_settings
+from bot.semantic import SemanticRuntime
+from bot.settings import SettingsError, load_settings
 from bot.storage.folder import load_knowledge
 
 __all__ = ["ConsoleBot", "reply_json", "run_ask", "run_chat"]
@@ -39,6 +41,7 @@ def reply_json(question: str, reply: Reply) -> dict[str, object]:
     return {
         "question": question,
         "kind": reply.kind.value,
+        "language": reply.language,
         "entry": reply.entry_id,
         "score": reply.score,
         "text": reply.text(),
@@ -48,10 +51,18 @@ def reply_json(question: str, reply: Reply) -> dict[str, object]:
 
 
 def _console_bot(kb: Path | None, config: Path | None) -> ConsoleBot:
-    settings = load_settings(path=config) if config else Settings()
+    settings = load_settings(path=config)
     knowledge = load_knowledge(kb or settings.knowledge_dir)
     engine = Engine(knowledge, settings.thresholds.to_core())
-    return ConsoleBot(engine, Responder(lambda: engine, settings.organization.to_core()))
+    if settings.semantic:
+        # The console answers one person at a time: build the semantic stage before the first
+        # question (a first run encodes every phrasing; later runs read the cache).
+        runtime = SemanticRuntime(settings.data_dir)
+        engine = runtime.upgrade(engine)
+        runtime.close()
+    organization = settings.organization.to_core()
+    # No locale here: a message whose language is unclear is answered in English.
+    return ConsoleBot(engine, Responder(lambda: engine, organization, catalogs=catalogs()))
 
 
 def _start(args: argparse.Namespace) -> ConsoleBot | int:

@@ -2,8 +2,9 @@
 
 The bot answers on the lexical stage from the first message; `SemanticRuntime.enable` loads
 the model, encodes the phrasings the vector cache lacks and trains (or reads) the classifier in
-one worker thread, then swaps in an engine with the semantic stage. If the model cannot load,
-the bot stays lexical and logs one WARNING naming the cause and the fix.
+a builder thread, then hands back an engine with the semantic stage. Questions are decided in
+a second thread, so a rebuild never holds them up for longer than one batch of encoding. If
+the model cannot load, the bot stays lexical and logs one WARNING naming the cause and the fix.
 """
 
 from __future__ import annotations
@@ -58,8 +59,9 @@ class SemanticRuntime:
         self._load = load
         self._encoder: Encoder | None = None
         self.status = "off: starting"
-        # One thread: the model is not re-entrant, and decisions keep their order.
+        # Decisions keep their order in one thread; builds (seconds) run in another.
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="semantic")
+        self._builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="semantic-build")
 
     def encoder(self) -> Encoder | None:
         """Return the encoder, loading it once; None (and one WARNING) when it cannot run."""
@@ -83,8 +85,8 @@ class SemanticRuntime:
         return engine.with_semantic(build_stage(engine.knowledge, encoder, self.data_dir))
 
     async def enable(self, engine: Engine) -> Engine:
-        """`upgrade`, in the worker thread: the event loop keeps serving meanwhile."""
-        return await asyncio.get_running_loop().run_in_executor(self._worker, self.upgrade, engine)
+        """`upgrade`, in the builder thread: the event loop keeps serving meanwhile."""
+        return await asyncio.get_running_loop().run_in_executor(self._builder, self.upgrade, engine)
 
     async def decide(self, engine: Engine, text: str, mode: Mode) -> Decision:
         """`engine.decide` in the worker thread (encoding takes tens of milliseconds)."""
@@ -92,5 +94,6 @@ class SemanticRuntime:
         return await loop.run_in_executor(self._worker, engine.decide, text, mode)
 
     def close(self) -> None:
-        """Stop the worker thread once its queued work is done."""
+        """Stop the threads: queued builds are dropped, decisions in flight finish."""
+        self._builder.shutdown(wait=True, cancel_futures=True)
         self._worker.shutdown(wait=True)

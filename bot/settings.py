@@ -90,6 +90,7 @@ class Settings(_Section):
     discord_api_base: Annotated[str, Field(pattern=r"^https?://\S+$")] = DISCORD_API_BASE
     discord_gateway_url: Annotated[str, Field(pattern=r"^wss?://\S+$")] | None = None
     watch_knowledge: bool = True
+    semantic: bool = True  # the sentence-embedding stage; off: the lexical stage alone
 
     @model_validator(mode="after")
     def _shards_fit(self) -> Settings:
@@ -113,6 +114,7 @@ _ENV = {
     "FAMILYTIES_HEALTH_PORT": "health_port",
     "FAMILYTIES_HEALTH_HOST": "health_host",
     "FAMILYTIES_LOG_FORMAT": "log_format",
+    "FAMILYTIES_SEMANTIC": "semantic",
 }
 
 

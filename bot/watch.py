@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from watchfiles import Change, awatch
 
-from bot.core.diff import Diff
-from bot.core.loader import KnowledgeError
-from bot.storage.store import KnowledgeStore
+from bot.core.editor import Reload
 
 __all__ = ["watch_knowledge"]
 
@@ -28,30 +26,35 @@ def _is_knowledge_file(change: Change, path: str) -> bool:
 
 
 async def watch_knowledge(
-    store: KnowledgeStore,
-    on_reload: Callable[[Diff | KnowledgeError], None],
+    directory: Path,
+    reload: Callable[[], Awaitable[Reload]],
+    on_reload: Callable[[Reload], None],
     *,
     stop: asyncio.Event,
     debounce_ms: int = 300,
 ) -> None:
-    """Reload the store whenever its YAML files change, until `stop` is set."""
+    """Call `reload` whenever the folder's YAML files change, until `stop` is set.
+
+    `reload` validates, swaps and audits (the editor's, with the `disk` actor).
+    """
     async for _ in awatch(
-        store.directory,
+        directory,
         watch_filter=_is_knowledge_file,
         debounce=debounce_ms,
         stop_event=stop,
         recursive=True,
     ):
         try:
-            diff = await asyncio.to_thread(store.reload, only_if_changed=True)
-        except KnowledgeError as error:
+            outcome = await reload()
+        except Exception:  # a disk or database fault must not end the watching
+            log.exception("reloading the knowledge files after a change failed")
+            continue
+        if not outcome.ok:
             log.warning(
                 "knowledge files changed but do not validate (%d problems); still serving the "
                 "previous version",
-                len(error.problems),
+                len(outcome.problems),
             )
-            on_reload(error)
-            continue
-        if diff:
-            log.info("knowledge reloaded from disk: %s", diff.summary())
-        on_reload(diff)
+        elif outcome.diff:
+            log.info("knowledge reloaded from disk: %s", outcome.diff.summary())
+        on_reload(outcome)

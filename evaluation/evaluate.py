@@ -12,7 +12,11 @@ their targets:
   over all items (a legal item must never be answered, whatever the entry).
 
     python evaluation/evaluate.py [--kb DIR] [--set FILE] [--origin dev|team|all]
-                                  [--mode ask|listen|both] [--show-misses] [--check]
+                                  [--mode ask|listen|both] [--lang en|es|all]
+                                  [--show-misses] [--check]
+
+Items may carry `lang` (en, the default, or es: the language the member writes in); --lang
+reports one language's items alone.
 
 The exit code is 0 (it is a report) unless --check is given and a target is missed (1).
 The computation is importable (`load_items`, `evaluate`, `missed_targets`) for the tests.
@@ -57,7 +61,8 @@ DEFAULT_KB = HERE.parent / "knowledge"
 
 EXPECTS = ("answer", "legal", "none")
 ORIGINS = ("dev", "team")
-_FIELDS = frozenset({"q", "expect", "entry", "accept", "origin", "note"})
+LANGS = ("en", "es")
+_FIELDS = frozenset({"q", "expect", "entry", "accept", "origin", "note", "lang"})
 
 
 class SetError(ValueError):
@@ -74,6 +79,7 @@ class Item:
     entry: str | None = None
     accept: tuple[str, ...] = ()
     note: str | None = None
+    lang: str = "en"  # the language the message is written in
 
     @property
     def acceptable(self) -> frozenset[str]:
@@ -134,9 +140,12 @@ def _parse_item(record: Any) -> tuple[Item | None, list[str]]:
         errors.append("`accept` must be a list of entry ids")
     if note is not None and not isinstance(note, str):
         errors.append("`note` must be text")
+    lang = record.get("lang", "en")
+    if lang not in LANGS:
+        errors.append(f"`lang` must be one of {', '.join(LANGS)}")
     if errors:
         return None, errors
-    return Item(str(q), str(expect), str(origin), entry, tuple(accept), note), []
+    return Item(str(q), str(expect), str(origin), entry, tuple(accept), note, str(lang)), []
 
 
 def unknown_ids(items: Iterable[Item], knowledge: KnowledgeBase) -> list[tuple[Item, str]]:
@@ -367,6 +376,7 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--set", type=Path, default=DEFAULT_SET, help="labelled set (YAML)")
     parser.add_argument("--origin", choices=(*ORIGINS, "all"), default="all")
     parser.add_argument("--mode", choices=("ask", "listen", "both"), default="both")
+    parser.add_argument("--lang", choices=(*LANGS, "all"), default="all", help="items' language")
     parser.add_argument("--show-misses", action="store_true", help="list every miss")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--lexical", action="store_true", help="the lexical stage alone")
@@ -408,6 +418,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"warning: unknown entry id {entry_id!r} in item {item.q!r}", file=sys.stderr)
     if args.origin != "all":
         items = [item for item in items if item.origin == args.origin]
+    if args.lang != "all":
+        items = [item for item in items if item.lang == args.lang]
     origins = ORIGINS if args.origin == "all" else ()
     modes = BOTH if args.mode == "both" else (Mode(args.mode),)
     engine = Engine(knowledge)

@@ -13,14 +13,17 @@ from typing import Any
 
 from bot.core.diff import Diff
 from bot.core.loader import SOURCES_FILE, Problem
+from bot.core.translations import KNOWLEDGE_FILE
 
 __all__ = [
     "DEFAULT_FILE",
     "DIFF_TEXT_LIMIT",
+    "DISK",
     "Actor",
     "Change",
     "EditError",
     "ImportPreview",
+    "Reload",
     "check_name",
     "diff_text",
     "required_id",
@@ -39,6 +42,40 @@ class Actor:
 
     id: int
     name: str
+
+
+# Whoever edits the files outside the bot, as the audit log names them (id 0: no member).
+DISK = Actor(0, "disk")
+# Problems a reload's audit summary lists (the mod-log and the reply list them all).
+_SUMMARY_PROBLEMS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Reload:
+    """The knowledge folder read again: what it changed, or why it was refused, and by whom."""
+
+    actor: Actor
+    diff: Diff = field(default_factory=Diff)
+    problems: tuple[Problem, ...] = ()
+    change_id: int | None = None  # its audit number; None when there was nothing to record
+
+    @property
+    def ok(self) -> bool:
+        """Whether the files validated and are being served."""
+        return not self.problems
+
+    def summary(self) -> str:
+        """One line for the audit log: the entries changed, or the first problems."""
+        source = "from disk" if self.actor == DISK else "by /kb reload"
+        if self.ok:
+            return f"reloaded {source}: {self.diff.summary()}"
+        count = len(self.problems)
+        shown = "; ".join(str(problem) for problem in self.problems[:_SUMMARY_PROBLEMS])
+        more = f"; and {count - _SUMMARY_PROBLEMS} more" if count > _SUMMARY_PROBLEMS else ""
+        return (
+            f"reload {source} failed, still serving the previous version: "
+            f"{count} problem{'s' if count > 1 else ''}: {shown}{more}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +135,7 @@ def theme_file(tags: Any, files: Mapping[str, str]) -> str:
     """Pick the theme file named by the first tag, if there is one; else the community file."""
     if isinstance(tags, list | tuple) and tags and isinstance(tags[0], str):
         name = f"{tags[0].strip()}.yaml"
-        if name in files and name != SOURCES_FILE:
+        if name in files and name not in {SOURCES_FILE, KNOWLEDGE_FILE}:
             return name
     return DEFAULT_FILE
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from bot.core.models import KnowledgeBase
+from bot.core.translations import KNOWLEDGE_FILE, check_translated, declared_languages
 from bot.core.validation import (
     SOURCES_FILE,
     Checker,
@@ -46,7 +47,11 @@ def _assemble(files: Mapping[str, str], checker: Checker) -> KnowledgeBase:
     """Parse, validate and cross-check; without `checker.locate`, give up on any problem."""
     documents: Iterable[tuple[str, Document | None]]
     if checker.locate:
-        parsed = {name: checker.parse_yaml(name, text) for name, text in files.items()}
+        parsed = {
+            name: checker.parse_yaml(name, text)
+            for name, text in files.items()
+            if name != KNOWLEDGE_FILE  # read by declared_languages
+        }
         sources_document = parsed.pop(SOURCES_FILE, None)
         documents = parsed.items()
     else:  # item by item, as the event builder yields them
@@ -58,17 +63,19 @@ def _assemble(files: Mapping[str, str], checker: Checker) -> KnowledgeBase:
         documents = (
             (name, checker.parse_fast(name, files[name], "entries"))
             for name in files
-            if name != SOURCES_FILE
+            if name not in {SOURCES_FILE, KNOWLEDGE_FILE}
         )
     if SOURCES_FILE not in files:
         checker.add(SOURCES_FILE, 0, "is missing", "Create it with a `sources:` list.")
     sources = checker.sources(sources_document)
+    languages = declared_languages(checker, files)
     entries: dict[str, Item] = {}
     for name, document in documents:
         for item in checker.items(name, document, "entries"):
             entry = checker.entry(item)
             if entry is None:
                 continue
+            check_translated(checker, item, entry, languages)
             if entry.id in entries:
                 other = entries[entry.id]
                 checker.add(
@@ -93,4 +100,5 @@ def _assemble(files: Mapping[str, str], checker: Checker) -> KnowledgeBase:
         entries={entry_id: item.value for entry_id, item in entries.items()},
         sources={source.id: source for source in sources.values()},
         files={entry_id: item.file for entry_id, item in entries.items()},
+        languages=languages,
     )

@@ -30,24 +30,41 @@ from typing_extensions import TypedDict  # pydantic's own dependency; needed bef
 __all__ = [
     "ANSWER_MAX_CHARS",
     "ENTRY_FIELDS",
+    "ID_MAX_CHARS",
     "MIN_ASKS",
+    "PHRASING_MAX_CHARS",
+    "QUESTION_MAX_CHARS",
+    "QUOTE_MAX_CHARS",
     "SOURCE_FIELDS",
+    "TRANSLATION_FIELDS",
+    "TRANSLATION_LANGUAGES",
     "Entry",
     "EntryFields",
     "KnowledgeBase",
     "Source",
     "SourceRef",
+    "Translation",
     "validate_entry",
     "validate_source",
 ]
 
 ANSWER_MAX_CHARS = 900
+PHRASING_MAX_CHARS = 300  # the question and each other phrasing
+QUOTE_MAX_CHARS = 300
+ID_MAX_CHARS = 64
+QUESTION_MAX_CHARS = 150  # a translated question is an embed title and a button label's source
 MIN_ASKS = 4
+# Languages an entry may carry besides English, each as a block named by its code (`es:`).
+TRANSLATION_LANGUAGES = ("es",)
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
-Slug = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SLUG_PATTERN, max_length=64)]
+Slug = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=SLUG_PATTERN, max_length=ID_MAX_CHARS)
+]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Phrasing = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=300)]
+Phrasing = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=2, max_length=PHRASING_MAX_CHARS)
+]
 _HOST = re.compile(r"^[a-z0-9.-]+\.[a-z]{2,}$")
 
 
@@ -90,7 +107,51 @@ class SourceRef:
     __pydantic_config__ = ConfigDict(extra="forbid")
 
     id: Slug
-    quote: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    quote: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=QUOTE_MAX_CHARS)] | None
+    ) = None
+
+
+def _ends_with_question_mark(question: str) -> str:
+    if not question.endswith("?"):
+        raise ValueError("must end with a question mark")
+    return question
+
+
+def _distinct(asks: tuple[str, ...]) -> tuple[str, ...]:
+    seen: set[str] = set()
+    for ask in asks:
+        if ask.casefold() in seen:
+            raise ValueError(f"has “{ask}”")
+        seen.add(ask.casefold())
+    return asks
+
+
+@dataclass(frozen=True, slots=True)
+class Translation:
+    """An entry in another language: its question, phrasings, answer and own review date.
+
+    The entry's sources, dates of fact and links apply to every language; `reviewed` is the
+    day someone last checked this text against the English, so a later English change shows.
+    """
+
+    __pydantic_config__ = ConfigDict(extra="forbid")
+
+    question: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=2, max_length=QUESTION_MAX_CHARS),
+        AfterValidator(_ends_with_question_mark),
+    ]
+    asks: Annotated[tuple[Phrasing, ...], Field(min_length=MIN_ASKS), AfterValidator(_distinct)]
+    answer: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=ANSWER_MAX_CHARS)
+    ]
+    reviewed: dt.date
+
+    @property
+    def phrasings(self) -> tuple[str, ...]:
+        """The question first, then every other phrasing."""
+        return (self.question, *self.asks)
 
 
 @with_config(ConfigDict(extra="forbid"))
@@ -112,6 +173,7 @@ class EntryFields(TypedDict):
     reviewed: dt.date
     tags: NotRequired[tuple[Slug, ...]]
     see_also: NotRequired[tuple[Slug, ...]]
+    es: NotRequired[Translation]
 
 
 # Packed texts: raw deflate (no header, no checksum: a few bytes of every entry), level 6.
@@ -151,7 +213,17 @@ class Entry:
     the answer are packed (`_pack`) and unpacked when asked for.
     """
 
-    __slots__ = ("_texts", "as_of", "id", "question", "reviewed", "see_also", "sources", "tags")
+    __slots__ = (
+        "_texts",
+        "as_of",
+        "es",
+        "id",
+        "question",
+        "reviewed",
+        "see_also",
+        "sources",
+        "tags",
+    )
     id: str
     question: str
     _texts: bytes
@@ -160,6 +232,7 @@ class Entry:
     reviewed: dt.date
     tags: tuple[str, ...]
     see_also: tuple[str, ...]
+    es: Translation | None
 
     def __init__(
         self,
@@ -172,6 +245,7 @@ class Entry:
         reviewed: dt.date,
         tags: tuple[str, ...] = (),
         see_also: tuple[str, ...] = (),
+        es: Translation | None = None,
     ) -> None:
         """Keep already validated fields (validate_entry validates data from the files)."""
         values = {
@@ -183,6 +257,7 @@ class Entry:
             "reviewed": reviewed,
             "tags": tags,
             "see_also": see_also,
+            "es": es,
         }
         self.__setstate__(tuple(values[name] for name in self.__slots__))
 
@@ -205,10 +280,21 @@ class Entry:
         """The canonical question first, then every other phrasing."""
         return (self.question, *self.asks)
 
+    def translation(self, language: str) -> Translation | None:
+        """Return the entry in `language` (a TRANSLATION_LANGUAGES code), or None."""
+        return self.es if language == "es" else None
+
+    def localized(self, language: str) -> tuple[str, str]:
+        """Return the question and answer in `language` (English where not translated)."""
+        translation = self.translation(language)
+        if translation is None:
+            return self.question, self.answer
+        return translation.question, translation.answer
+
     def fields(self) -> EntryFields:
         """Return the entry's fields, as validate_entry validated them."""
         asks, answer = self.texts()
-        return EntryFields(
+        fields = EntryFields(
             id=self.id,
             question=self.question,
             asks=asks,
@@ -219,6 +305,9 @@ class Entry:
             tags=self.tags,
             see_also=self.see_also,
         )
+        if self.es is not None:
+            fields["es"] = self.es
+        return fields
 
     def replace(self, **changes: Any) -> Entry:
         """Return a copy with some fields changed."""
@@ -252,6 +341,7 @@ class Entry:
 
 # Field names in the order moderators write them.
 ENTRY_FIELDS = tuple(EntryFields.__annotations__)
+TRANSLATION_FIELDS = tuple(item.name for item in fields(Translation))
 SOURCE_FIELDS = tuple(item.name for item in fields(Source))
 _ENTRY = TypeAdapter(EntryFields)
 _SOURCE = TypeAdapter(Source)
@@ -293,11 +383,26 @@ class KnowledgeBase:
     sources: Mapping[str, Source]
     # Which file (relative to the knowledge directory) holds each entry, for editing in place.
     files: Mapping[str, str] = field(default_factory=dict)
+    # The languages every entry is written in, English (the entries' own fields) first: the
+    # loader refuses a base with an entry missing one (knowledge.yaml declares them).
+    languages: tuple[str, ...] = ("en",)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "entries", MappingProxyType(dict(self.entries)))
         object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
         object.__setattr__(self, "files", MappingProxyType(dict(self.files)))
+
+    def phrasings(self, language: str = "en") -> dict[str, tuple[str, ...]]:
+        """Each entry's question and phrasings in `language` (entries without it left out).
+
+        English ones are what the lexical index matches; the others are for a stage that
+        compares meaning across languages (in the English lexical index they changed no English
+        figure and answered no Spanish question: its stop words and word list are English).
+        """
+        if language == "en":
+            return {entry_id: entry.phrasings for entry_id, entry in self.entries.items()}
+        found = ((key, entry.translation(language)) for key, entry in self.entries.items())
+        return {key: translation.phrasings for key, translation in found if translation}
 
     @property
     def phrasing_count(self) -> int:

@@ -3,12 +3,14 @@
 Such messages go to the organization's contact page, never to an answer that might read as
 a verdict on someone's case. The rules are patterns of meaning, not phrases from any test set:
 an explicit request for personal advice, or a person of the writer's own (my partner, we, I)
-in a concrete legal circumstance (court, detention, an expired visa, proceedings).
+in a concrete legal circumstance (court, detention, an expired visa, proceedings). Spanish
+has its own table of the same signals (a message fires a signal in either language).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from bot.core.normalize import normalize
@@ -141,6 +143,92 @@ _SIGNALS = (
 )
 
 
+# Spanish: the same signals, from how people write about their own case in Spanish (and
+# Spanglish), matched on the text without accents ("deportación" and "deportacion" alike).
+_PEOPLE_ES = (
+    r"pareja|esposo|esposa|marido|mujer|novio|novia|prometido|prometida|partner|familia|hijo"
+    r"|hija|mama|papa|madre|padre|hermano|hermana|companero|companera|jevo|jeva|bf|gf"
+)
+_OWN_THINGS_ES = (
+    r"caso|visa|estatus|status|audiencia|corte|abogado|abogada|green card|solicitud|peticion"
+    r"|situacion|papeles|pasaporte|permiso de trabajo|asilo|cita|residencia|court date"
+)
+_ARRESTED_ES = (
+    r"detuvo|detuvieron|agarro|agarraron|arresto|arrestaron|deporto|deportaron|llevo|llevaron"
+    r"|paro|pararon|levanto|levantaron|quieren deportar|van a deportar|pueden deportar"
+)
+
+_PERSONAL_ES = _any(
+    rf"\b(?:mi|mis|nuestro|nuestra|nuestros|nuestras)(?: \w+){{0,2}} (?:{_PEOPLE_ES})(?:s|es)?\b",
+    rf"\b(?:mi|mis|nuestro|nuestra|nuestros|nuestras)(?: \w+)? (?:{_OWN_THINGS_ES})\b",
+    rf"\b(?:lo|la|los|las|le|les|me|nos) (?:{_ARRESTED_ES})\b",
+    r"\b(?:tengo|tenemos|estoy|estamos|soy|somos|vivo|vivimos|llegue|llegamos|entre|entramos"
+    r"|recibi|recibimos|me case|nos casamos|me quede|nos quedamos|me llego|nos llego)\b",
+    r"\b(?:de|a) mi (?:pareja|esposo|esposa|novio|novia|partner)\b",
+)
+
+_SITUATION_ES = _any(
+    r"\baudiencia\b|\bcorte\b|\bjuez\b|\bjueza\b|\bcourt\b|\bcomparecencia\b|\bnta\b",
+    r"\bdetenid\w*|\bdetencion\b|\bdetuv\w*|\barrest\w*|\bagarr\w*|\bcarcel\b|\bpres[oa]\b",
+    r"\bcustodia\b|\bla migra\b|\bice (?:vino|llego|toco|se llevo|detuvo|agarro|paro|esta)\b",
+    r"\borden de (?:deportacion|remocion|salida)\b|\bdeportacion\b|\bdeportad\w*|\bdeportar\w*",
+    r"\bremocion\b|\ben proceso\b|\bproceso de (?:deportacion|remocion|asilo)\b",
+    r"\b(?:visa|permiso|estatus|pasaporte|status) (?:vencid[oa]|expirad[oa]|se vencio|vence)\b",
+    r"\bse (?:me |le |nos |les )?(?:vencio|vencieron|expiro|acabo) (?:la |el )?(?:visa|permiso"
+    r"|estatus|pasaporte|status)\b",
+    r"\bsin papeles\b|\bindocumentad\w*|\bsin estatus\b|\bfuera de estatus\b|\bme quede\b",
+    r"\bcruce la frontera\b|\bcruzamos la frontera\b|\bentre sin\b|\bentramos sin\b",
+    r"\bpermiso de trabajo\b|\basilo\b|\bme (?:lo |la )?negaron\b|\bnos (?:lo |la )?negaron\b",
+    r"\b(?:cita|entrevista) (?:en|con|de) (?:inmigracion|uscis|ice)\b",
+    r"\bcarta de (?:ice|uscis|inmigracion)\b|\bme llego una carta\b|\bnos llego una carta\b",
+    r"\bdui\b|\bantecedentes\b|\brecord criminal\b|\bcondena\w*|\bdelito\b",
+    r"\blos papeles de (?:mi|nuestro|nuestra)\b|\b(?:nos casamos|me case|estamos casad[oa]s)\b",
+    r"\bunion civil\b|\bpareja de hecho\b|\bcourt date\b",
+)
+
+_ADVICE_ES = _any(
+    r"\bque (?:hago|hacemos|puedo hacer|podemos hacer|debo hacer|debemos hacer|tengo que hacer"
+    r"|tenemos que hacer|me recomiendan|nos recomiendan|me aconsejan)\b",
+    r"\b(?:califico|calificamos|calificaria|calificariamos|aplico|aplicamos|soy elegible"
+    r"|somos elegibles)\b|\b(?:califica|aplica|es elegible) (?:mi|nuestra|nuestro)\b",
+    r"\b(?:puedo|podemos|podria|podriamos) (?:pedir|pedirle|patrocinar|arreglar|aplicar"
+    r"|solicitar|quedarme|quedarnos|sacar|traer|casarme|casarnos|meter|hacer algo)\b",
+    r"\b(?:puede|podria) (?:mi \w+ )?(?:pedirme|patrocinarme|arreglarme|quedarse|pedir por mi)\b",
+    r"\b(?:cuales son|que) (?:mis|nuestras) (?:opciones|posibilidades|chances)\b",
+    r"\bque (?:opciones|chances|posibilidades) (?:tengo|tenemos|hay para mi)\b",
+    r"\b(?:ayudame|ayudenme|ayudanos|necesito ayuda|necesitamos ayuda)\b",
+    r"\bno (?:se|sabemos) que hacer\b|\b(?:mi|nuestro) caso\b|\b(?:mi|nuestra) situacion\b",
+    r"\b(?:necesito|buscar|conseguir|recomiendan|recomienden) (?:un |una )?(?:abogad[oa])\b",
+    r"\b(?:asesoria|ayuda|consejo) legal\b|\bme (?:afecta|ayuda|sirve) (?:esto|esta)\b",
+    r"\bnos (?:afecta|ayuda|sirve) (?:esto|esta)\b",
+)
+
+_ELIGIBILITY_ES = _any(
+    r"\b(?:cuenta|califica|sirve|alcanza) (?:mi|nuestra|nuestro) (?:\w+ )?(?:relacion|pareja"
+    r"|union|matrimonio)\b",
+    r"\b(?:mi|nuestra) relacion (?:cuenta|califica|es suficiente|sirve)\b",
+)
+
+_IMMIGRATION_ES = _any(
+    r"\bvisa\b|\bice\b|\bmigra\b|\bdeport\w*|\binmigra\w*|\bmigratori\w*|\bestatus\b",
+    r"\bgreen card\b|\bresidencia\b|\bciudadan\w*|\bpatrocin\w*|\bpeticion\b|\bpedir\w*",
+    r"\basilo\b|\babogad\w*|\blegal\b|\bcorte\b|\bcaso\b|\bpapeles\b|\bcalific\w*|\belegible\b",
+    r"\bdocumentos\b|\bpruebas\b|\bremocion\b|\buscis\b|\bdhs\b|\bquedar\w*|\bguia\b",
+    rf"\b(?:{_PEOPLE_ES})(?:s|es)?\b",
+)
+
+_THANKS_ES = _any(r"\bgracias\b|\bmil gracias\b|\bque buen bot\b|\bbuen bot\b|\bte pasaste\b")
+
+_SIGNALS_ES = (
+    ("advice", _ADVICE_ES),
+    ("eligibility", _ELIGIBILITY_ES),
+    ("personal", _PERSONAL_ES),
+    ("situation", _SITUATION_ES),
+    ("immigration", _IMMIGRATION_ES),
+    ("thanks", _THANKS_ES),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Triage:
     """The triage verdict with the names of the signals that fired (never the text)."""
@@ -153,9 +241,22 @@ def triage(question: Question | str) -> Triage:
     """Decide whether a message is a personal legal question for the contact page."""
     normalized = question.normalized if isinstance(question, Question) else normalize(question)
     spaced = " " + normalized  # the patterns' anchor (see _any)
-    signals = tuple(name for name, pattern in _SIGNALS if pattern.search(spaced))
+    unaccented = _without_accents(spaced)
+    signals = tuple(
+        name
+        for (name, pattern), (_, spanish) in zip(_SIGNALS, _SIGNALS_ES, strict=True)
+        if pattern.search(spaced) or spanish.search(unaccented)
+    )
     # Asking for advice on one's own case, or describing one's own case (even without a
     # question: people post their situation hoping for help).
     advice = "advice" in signals and "immigration" in signals
     legal = advice or "eligibility" in signals or ("personal" in signals and "situation" in signals)
     return Triage(legal, signals)
+
+
+def _without_accents(text: str) -> str:
+    """Drop accents (Spanish is often typed without them): `deportación` -> `deportacion`."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))

@@ -23,7 +23,9 @@ from bot.core.models import (
     ANSWER_MAX_CHARS,
     ENTRY_FIELDS,
     MIN_ASKS,
+    QUESTION_MAX_CHARS,
     SOURCE_FIELDS,
+    TRANSLATION_FIELDS,
     Entry,
     EntryFields,
     Source,
@@ -310,6 +312,11 @@ class Checker:
             if not all(keys):
                 raise Unlocated
             self.hashes.extend(map(hash, keys))
+            if "es" in fields:  # each language's phrasings compared among themselves
+                translated = [("es", normalize(text)) for text in fields["es"].phrasings]
+                if not all(key for _, key in translated):
+                    raise Unlocated
+                self.hashes.extend(map(hash, translated))
         return Entry(**fields)
 
     def _validate(
@@ -350,7 +357,7 @@ class Checker:
         one's hash (8 bytes, not a string in a dict), and any repeated hash, a repeat or
         (rarely) a collision, sends the work to the second pass, which compares the texts.
         """
-        owners: dict[str, str] = {}
+        owners: dict[tuple[str, str], str] = {}
         for entry_id, item in entries.items():
             name = item.file
             entry: Entry = item.value
@@ -380,9 +387,9 @@ class Checker:
                     )
             if not self.locate:
                 continue
-            keys = list(map(normalize, entry.phrasings))
-            for index, (phrasing, key) in enumerate(zip(entry.phrasings, keys, strict=True)):
-                path = ("question",) if index == 0 else ("asks", index - 1)
+            for language, path, phrasing in _phrasings(entry):
+                key = normalize(phrasing)
+                field = _field_name(path[: 1 if language == "en" else 2])
                 if not key:
                     self.add(
                         name,
@@ -390,10 +397,10 @@ class Checker:
                         "has a phrasing with no words",
                         "Write the question in words.",
                         entry_id,
-                        path[0],
+                        field,
                     )
-                elif key in owners:
-                    owner = owners[key]
+                elif (language, key) in owners:
+                    owner = owners[language, key]
                     where = "earlier in this entry" if owner == entry_id else f"in entry `{owner}`"
                     self.add(
                         name,
@@ -401,10 +408,10 @@ class Checker:
                         f"repeats the phrasing “{phrasing}” {where}",
                         "Keep each phrasing in one entry only: the one that answers it.",
                         entry_id,
-                        path[0],
+                        field,
                     )
                 else:
-                    owners[key] = entry_id
+                    owners[language, key] = entry_id
         if self.hashes:  # sorted in place: np.unique would copy them twice (a large base's peak)
             hashes = np.frombuffer(self.hashes, dtype=np.int64)
             hashes.sort()
@@ -416,6 +423,15 @@ class Checker:
             self.hashes = array("q")
             if repeated:
                 raise Unlocated
+
+
+def _phrasings(entry: Entry) -> Iterator[tuple[str, tuple[int | str, ...], str]]:
+    """Yield (language, path in the entry, text) of each phrasing, English first."""
+    for index, phrasing in enumerate(entry.phrasings):
+        yield "en", ("question",) if index == 0 else ("asks", index - 1), phrasing
+    if entry.es is not None:
+        for index, phrasing in enumerate(entry.es.phrasings):
+            yield "es", ("es", "question") if index == 0 else ("es", "asks", index - 1), phrasing
 
 
 def _overlapping_blocks(size: int) -> Iterator[tuple[int, int]]:
@@ -476,14 +492,24 @@ def _closest(wrong: str, known: Mapping[str, Any], otherwise: str) -> str:
 def _explain(detail: ErrorDetails, keys: tuple[str, ...]) -> tuple[str, str]:
     """Turn one pydantic error into words a moderator can act on."""
     kind = detail["type"]
-    field = str(_shown(detail["loc"][0])) if detail["loc"] else ""  # a key may be 1 MB
+    loc = detail["loc"]
+    field = str(_shown(loc[0])) if loc else ""  # a key may be 1 MB
     ctx = detail.get("ctx", {})
+    if field == "es" and len(loc) > 1:  # a field of the Spanish block: explained as its own
+        keys, field = TRANSLATION_FIELDS, str(_shown(loc[1]))
+        if kind == "missing":
+            return "is missing", f"Add `{field}:` to the `es:` block."
     if kind == "missing":
         return "is missing", f"Add `{field}:` to this item."
     if kind in {"extra_forbidden", "unexpected_keyword_argument"}:  # a model's, a dataclass's
         match = process.extractOne(field, keys, score_cutoff=60)
         suggestion = f"Did you mean `{match[0]}`? " if match else ""
         return "is not a known field", f"{suggestion}Known fields: {', '.join(keys)}."
+    if kind == "string_too_long" and field == "question" and keys is TRANSLATION_FIELDS:
+        return (
+            f"is {len(str(detail['input']).strip())} characters; the limit is {QUESTION_MAX_CHARS}",
+            "Shorten it: it is the title of the reply.",
+        )
     if kind == "string_too_long" and field == "answer":
         length = len(str(detail["input"]).strip())
         return (
@@ -512,6 +538,11 @@ def _explain(detail: ErrorDetails, keys: tuple[str, ...]) -> tuple[str, str]:
         return "must be text", "Put the text in quotes."
     if kind in {"model_type", "dict_type", "model_attributes_type", "dataclass_type"}:
         return "must be a set of fields", "Write it as `id: ...` with its fields below."
+    if kind == "value_error" and field == "question" and keys is TRANSLATION_FIELDS:
+        return "must end with a question mark", "Write it as a question: ¿...?"
+    if kind == "value_error" and field == "asks" and keys is TRANSLATION_FIELDS:
+        reason = str(ctx.get("error", detail["msg"]))
+        return f"{reason} twice", "Keep each phrasing once."
     if kind == "value_error":
         reason = str(ctx.get("error", detail["msg"]))
         return f"is not valid: {reason}", "Write the full link, starting with https://."

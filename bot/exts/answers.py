@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
@@ -10,13 +11,21 @@ from typing import Any
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 from discord.ext import commands
 
 from bot.client import FamilyTies
 from bot.core.decide import Kind, Mode
-from bot.core.replies import Reply
+from bot.core.language import locale_code
+from bot.core.replies import N_, Catalog, Reply
 from bot.ui.render import NO_PINGS, render
-from bot.ui.views import OWNER, FeedbackButton, SuggestionButton
+from bot.ui.views import (
+    OWNER,
+    DeleteMessageButton,
+    DeleteReplyButton,
+    FeedbackButton,
+    SuggestionButton,
+)
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +33,9 @@ log = logging.getLogger(__name__)
 _MARKUP = re.compile(r"<@[!&]?\d+>|<#\d+>|@everyone|@here")
 _SEEN_CAPACITY = 10_000
 _AUTOCOMPLETE_LIMIT = 25
+_BUTTONS = (FeedbackButton, SuggestionButton, DeleteReplyButton, DeleteMessageButton)
+_THANKS_HELPFUL = N_("Thanks for telling us.")
+_THANKS_NOT_HELPFUL = N_("Thanks: we'll use this to improve the answer.")
 
 
 def question_text(content: str) -> str:
@@ -79,7 +91,11 @@ class Answers(commands.Cog, name=OWNER):
             return
         started = time.perf_counter()
         response = await self.bot.responder.respond(
-            text, mode, member=message.author.id, channel=message.channel.id
+            text,
+            mode,
+            member=message.author.id,
+            channel=message.channel.id,
+            guild_locale=locale_code(message.guild and message.guild.preferred_locale),
         )
         if response.reply is None or response.silent:
             return
@@ -87,8 +103,21 @@ class Answers(commands.Cog, name=OWNER):
         self.bot.metrics.latency.observe(time.perf_counter() - started)
 
     async def _post(self, target: discord.Message, reply: Reply) -> None:
-        """Reply to a message, pinging no one; a reply Discord refuses is logged, not retried."""
-        rendered = render(reply, self.bot.cards)
+        """Reply to a message, pinging no one; a reply Discord refuses is logged, not retried.
+
+        In a server the reply can be deleted by its asker (the author of `target`); a personal
+        situation told there can be deleted too, where the bot may manage messages.
+        """
+        if target.guild is None:
+            rendered = render(reply, self.bot.cards)
+        else:
+            may_delete = target.channel.permissions_for(target.guild.me).manage_messages
+            rendered = render(
+                reply,
+                self.bot.cards,
+                asker=target.author.id,
+                asker_message=target.id if may_delete else None,
+            )
         try:
             await target.reply(**rendered.kwargs(), mention_author=False)
         except discord.HTTPException as error:
@@ -111,10 +140,13 @@ class Answers(commands.Cog, name=OWNER):
             target = referenced  # a helper answering someone else
             question = question or referenced.content
         text = question_text(question)
+        guild_locale = locale_code(ctx.guild and ctx.guild.preferred_locale)
         if not text:
+            _ = self.bot.responder.catalog(guild_locale=guild_locale).gettext
             await ctx.reply(
-                f"Ask me something, for example `{self.bot.settings.command_prefix}ask what is "
-                "prosecutorial discretion?`",
+                _(
+                    "Ask me something, for example `{prefix}ask what is prosecutorial discretion?`"
+                ).format(prefix=self.bot.settings.command_prefix),
                 mention_author=False,
                 allowed_mentions=NO_PINGS,
             )
@@ -122,20 +154,28 @@ class Answers(commands.Cog, name=OWNER):
         if not self._first_time(ctx.message.id):
             return
         response = await self.bot.responder.respond(
-            text, Mode.ASK, member=ctx.author.id, channel=target.channel.id, author=target.author.id
+            text,
+            Mode.ASK,
+            member=ctx.author.id,
+            channel=target.channel.id,
+            author=target.author.id,
+            guild_locale=guild_locale,
         )
         if response.reply is not None and not response.silent:
             await self._post(target, response.reply)
 
     @app_commands.command(
-        name="ask", description="Ask about the 2012 DHS guidance on same-sex partners"
+        name=locale_str("ask"),
+        description=locale_str("Ask about the 2012 DHS guidance on same-sex partners"),
     )
     @app_commands.describe(
-        question="Your question, in your own words",
-        private="Only you will see the answer",
-        member="Post the answer for this member (helpers answering others)",
+        question=locale_str("Your question, in your own words"),
+        private=locale_str("Only you will see the answer"),
+        member=locale_str("Post the answer for this member (helpers answering others)"),
     )
-    @app_commands.rename(member="for")
+    @app_commands.rename(
+        question=locale_str("question"), private=locale_str("private"), member=locale_str("for")
+    )
     async def ask_slash(
         self,
         interaction: discord.Interaction[FamilyTies],
@@ -152,22 +192,25 @@ class Answers(commands.Cog, name=OWNER):
             Mode.ASK,
             member=interaction.user.id,
             channel=None if ephemeral else interaction.channel_id,
+            interaction_locale=locale_code(interaction.locale),
+            guild_locale=locale_code(interaction.guild_locale),
         )
         reply = response.reply
+        _ = response.catalog.gettext
         if reply is None:
             await interaction.response.send_message(
-                "One moment, please: try again in a few seconds.", ephemeral=True
+                _("One moment, please: try again in a few seconds."), ephemeral=True
             )
             return
         if reply.kind in {Kind.LEGAL, Kind.NONE} and not for_someone:
             ephemeral = True  # kinder in private: their situation, or a miss
         if response.repeated:
             ephemeral = True  # just answered in this channel: don't repeat it publicly
-        rendered = render(reply)
+        asker = None if ephemeral or interaction.guild is None else interaction.user.id
+        rendered = render(reply, asker=asker)
         if for_someone and member is not None:
-            rendered.content = (
-                f"{member.mention}, here is an answer for you.\n{rendered.content or ''}"
-            )
+            for_member = _("{member}, here is an answer for you.").format(member=member.mention)
+            rendered.content = f"{for_member}\n{rendered.content or ''}"
         await interaction.response.send_message(**rendered.kwargs(), ephemeral=ephemeral)
         self.bot.metrics.latency.observe(time.perf_counter() - started)
 
@@ -196,31 +239,102 @@ class Answers(commands.Cog, name=OWNER):
             message_id, interaction.user.id, entry_id, helpful=helpful
         )
         log.info("feedback entry=%s helpful=%s", entry_id, helpful)
-        await interaction.response.send_message(
-            "Thanks for telling us."
-            if helpful
-            else "Thanks: we'll use this to improve the answer.",
-            ephemeral=True,
+        catalog = self.bot.responder.catalog(
+            interaction_locale=locale_code(interaction.locale),
+            guild_locale=locale_code(interaction.guild_locale),
         )
+        thanks = _THANKS_HELPFUL if helpful else _THANKS_NOT_HELPFUL
+        await interaction.response.send_message(catalog.gettext(thanks), ephemeral=True)
 
-    async def on_pick(self, interaction: discord.Interaction[Any], entry_id: str) -> None:
+    async def on_pick(
+        self, interaction: discord.Interaction[Any], entry_id: str, language: str | None
+    ) -> None:
         """Post the answer a member picked from "did you mean" (privately if asked privately)."""
         private = bool(interaction.message and interaction.message.flags.ephemeral)
-        reply = await self.bot.responder.pick(entry_id)
+        interaction_locale = locale_code(interaction.locale)
+        guild_locale = locale_code(interaction.guild_locale)
+        reply = await self.bot.responder.pick(
+            entry_id, language, interaction_locale=interaction_locale, guild_locale=guild_locale
+        )
         if reply is None:
+            catalog = self.bot.responder.catalog(
+                interaction_locale=interaction_locale, guild_locale=guild_locale
+            )
             await interaction.response.send_message(
-                "That topic isn't available any more. Try `/ask` again.", ephemeral=True
+                catalog.gettext("That topic isn't available any more. Try `/ask` again."),
+                ephemeral=True,
             )
             return
-        await interaction.response.send_message(**render(reply).kwargs(), ephemeral=private)
+        asker = None if private or interaction.guild is None else interaction.user.id
+        await interaction.response.send_message(
+            **render(reply, asker=asker).kwargs(), ephemeral=private
+        )
+
+    def _moderates(self, interaction: discord.Interaction[Any]) -> bool:
+        """Manage Messages here, or a configured moderator role (by id or name)."""
+        user = interaction.user
+        if not isinstance(user, discord.Member):
+            return False
+        if interaction.permissions.manage_messages:
+            return True
+        wanted = self.bot.settings.moderator_roles
+        return any(role.id in wanted or role.name in wanted for role in user.roles)
+
+    async def on_delete_reply(self, interaction: discord.Interaction[Any], asker_id: int) -> None:
+        """Delete the bot's reply for its asker or a moderator; tell anyone else who may."""
+        if interaction.user.id != asker_id and not self._moderates(interaction):
+            catalog = self._clicker_catalog(interaction)
+            await interaction.response.send_message(
+                catalog.gettext("Only the person who asked, or a moderator, can remove this."),
+                ephemeral=True,
+            )
+            return
+        await interaction.response.defer()
+        if interaction.message is not None:
+            with contextlib.suppress(discord.NotFound):  # someone removed it first
+                await interaction.message.delete()
+        log.info("reply deleted by %s", "its asker" if interaction.user.id == asker_id else "a mod")
+
+    async def on_delete_message(
+        self, interaction: discord.Interaction[Any], asker_id: int, message_id: int
+    ) -> None:
+        """Delete the asker's own message about their situation, at their request only."""
+        catalog = self._clicker_catalog(interaction)
+        if interaction.user.id != asker_id:
+            await interaction.response.send_message(
+                catalog.gettext("Only the person who wrote that message can remove it this way."),
+                ephemeral=True,
+            )
+            return
+        channel = interaction.channel
+        if not isinstance(channel, discord.TextChannel | discord.Thread | discord.VoiceChannel):
+            return
+        try:
+            await channel.get_partial_message(message_id).delete()
+        except discord.NotFound:
+            text = catalog.gettext("Your message was already removed.")
+        except discord.Forbidden:
+            text = catalog.gettext(
+                "I'm not allowed to remove messages here; you can delete it yourself."
+            )
+        else:
+            text = catalog.gettext("Done: your message is removed.")
+        await interaction.response.send_message(text, ephemeral=True)
+
+    def _clicker_catalog(self, interaction: discord.Interaction[Any]) -> Catalog:
+        """Return the messages in the language of the member who clicked (their locale)."""
+        return self.bot.responder.catalog(
+            interaction_locale=locale_code(interaction.locale),
+            guild_locale=locale_code(interaction.guild_locale),
+        )
 
 
 async def setup(bot: FamilyTies) -> None:
     """Load the cog and the buttons it answers (persistent: they work after a restart)."""
-    bot.add_dynamic_items(FeedbackButton, SuggestionButton)
+    bot.add_dynamic_items(*_BUTTONS)
     await bot.add_cog(Answers(bot))
 
 
 async def teardown(bot: FamilyTies) -> None:
     """Forget the buttons with the cog."""
-    bot.remove_dynamic_items(FeedbackButton, SuggestionButton)
+    bot.remove_dynamic_items(*_BUTTONS)

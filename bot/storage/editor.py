@@ -9,9 +9,12 @@ change.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping, Sequence
+import os
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,7 @@ from bot.core.editor import (
     Change,
     EditError,
     ImportPreview,
+    Reload,
     check_name,
     diff_text,
     required_id,
@@ -34,6 +38,7 @@ from bot.core.editor import (
 )
 from bot.core.loader import SOURCES_FILE, KnowledgeError, parse_knowledge
 from bot.core.models import ENTRY_FIELDS, SOURCE_FIELDS, KnowledgeBase
+from bot.core.translations import KNOWLEDGE_FILE
 from bot.storage.folder import fingerprint, read_knowledge_files
 from bot.storage.store import KnowledgeStore
 from bot.storage.transaction import finish, locked, read_files, write_files
@@ -91,8 +96,8 @@ class KnowledgeEditor:
             )
         if file is not None:
             check_name(file)
-            if file == SOURCES_FILE:
-                raise EditError(f"Entries can't go in {SOURCES_FILE}; pick a theme file.")
+            if file in {SOURCES_FILE, KNOWLEDGE_FILE}:
+                raise EditError(f"Entries can't go in {file}; pick a theme file.")
         values = {**fields, "id": entry_id}
         for key in ("as_of", "reviewed"):
             if values.get(key) is None:
@@ -166,7 +171,7 @@ class KnowledgeEditor:
             links = 0
             own_edits: dict[int, Any] = {own_index: None}
             for name, text in files.items():
-                if name == SOURCES_FILE or entry_id not in text:
+                if name in {SOURCES_FILE, KNOWLEDGE_FILE} or entry_id not in text:
                     continue
                 target = cache.get(name) or YamlFile.load(files, name, "entries")
                 edits: dict[int, Any] = {}
@@ -249,6 +254,11 @@ class KnowledgeEditor:
         if not found:
             raise EditError(f"There is no change #{change_id}. Check the number in the history.")
         record = found[0]
+        if not record.after:
+            raise EditError(
+                f"Change #{record.id} was a reload ({record.summary}); it changed no file, so "
+                "there is nothing to undo. Undo the edits it picked up, or fix the files."
+            )
         async with locked(self.directory, self._lock):
             files = await asyncio.to_thread(read_files, self.directory)
             moved = sorted(name for name, text in record.after.items() if files.get(name) != text)
@@ -261,6 +271,46 @@ class KnowledgeEditor:
                 True,
             )
             return await self._apply(actor, "undo", files, plan)
+
+    async def reload(self, actor: Actor, *, only_if_changed: bool = False) -> Reload:
+        """Re-read the folder, serve it if it validates, and audit the outcome, failures too.
+
+        With `only_if_changed` (the watcher), a folder that changes no entry is not recorded:
+        that is this process's own write, or an edit that changes nothing served.
+        """
+        async with self._reading():
+            try:
+                diff = await asyncio.to_thread(self.store.reload, only_if_changed=only_if_changed)
+            except KnowledgeError as error:
+                outcome = Reload(actor, problems=error.problems)
+            else:
+                outcome = Reload(actor, diff=diff)
+                if only_if_changed and not diff:
+                    return outcome
+            change_id = await self.database.add_audit(
+                actor_id=actor.id,
+                actor_name=actor.name,
+                command="reload",
+                entry_id=None,
+                summary=outcome.summary(),
+                before={},
+                after={},
+            )
+        log.info("Knowledge change #%d: reload by %s, ok=%s", change_id, actor.name, outcome.ok)
+        return dataclasses.replace(outcome, change_id=change_id)
+
+    @contextlib.asynccontextmanager
+    async def _reading(self) -> AsyncIterator[None]:
+        """Take the writers' locks, so a reload never sees half of an edit being saved.
+
+        A read-only folder has no writers (and no lock file can be made in it).
+        """
+        if os.access(self.directory, os.W_OK):
+            async with locked(self.directory, self._lock):
+                yield
+        else:
+            async with self._lock:
+                yield
 
     async def export(self) -> dict[str, bytes]:
         """Return the knowledge files as they are on disk (name -> bytes), for attachments."""

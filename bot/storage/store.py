@@ -6,7 +6,7 @@ store keeps serving the engine it had.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from bot.core.decide import Engine, Thresholds
@@ -28,6 +28,9 @@ class KnowledgeStore:
         self._fingerprint: str | None = fingerprint(files)
         self._engine = Engine(parse_knowledge(files), self.thresholds)
         self.last_reload_ok = True
+        # Called with each newly served knowledge base's engine (the bot adds its semantic
+        # stage to it in the background).
+        self.on_swap: Callable[[Engine], None] | None = None
 
     @property
     def engine(self) -> Engine:
@@ -66,9 +69,21 @@ class KnowledgeStore:
         engine = Engine(knowledge, self.thresholds)  # built fully before the swap
         return self._swap(engine, fingerprint(files) if files is not None else None)
 
+    def upgrade(self, old: Engine, new: Engine) -> bool:
+        """Serve `new` (the same knowledge, another stage) only if `old` is still served.
+
+        A reload that landed meanwhile wins: its own upgrade follows it.
+        """
+        if self._engine is not old:
+            return False
+        self._engine = new
+        return True
+
     def _swap(self, engine: Engine, current: str | None) -> Diff:
         diff = Diff.between(self._engine.knowledge, engine.knowledge)
         self._engine = engine
         self._fingerprint = current
         self.last_reload_ok = True
+        if self.on_swap is not None:
+            self.on_swap(engine)
         return diff

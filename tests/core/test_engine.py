@@ -365,12 +365,30 @@ def test_cli_ask_json_contract_in_input_order() -> None:
         "lol",
     ]
     first, legal, none = lines
-    assert set(first) == {"question", "kind", "entry", "score", "text", "sources", "suggestions"}
-    assert (first["kind"], first["entry"]) == ("answer", "what-is-doma")
+    assert set(first) == {
+        "question",
+        "kind",
+        "language",
+        "entry",
+        "score",
+        "text",
+        "sources",
+        "suggestions",
+    }
+    assert (first["kind"], first["entry"], first["language"]) == ("answer", "what-is-doma", "en")
     assert 0 <= first["score"] <= 100
     assert first["sources"] and set(first["sources"][0]) == {"title", "publisher", "date", "url"}
     assert legal["kind"] == "legal" and "contact-us" in legal["text"]
     assert none["kind"] == "none" and none["entry"] is None and none["sources"] == []
+
+
+def test_cli_ask_takes_spanish_and_says_the_language() -> None:
+    text = "Mi esposa tiene una orden de deportación, ¿qué podemos hacer?\nlol\n"
+    result = run_cli("ask", "--json", stdin=text)
+    legal, short = [json.loads(line) for line in result.stdout.splitlines()]
+    assert (legal["kind"], legal["language"]) == ("legal", "es")
+    assert legal["text"].startswith("No puedo aconsejarte") and "contact-us" in legal["text"]
+    assert short["language"] == "en"  # too short to tell: the console has no locale
 
 
 def test_cli_ask_listen_mode_and_arguments() -> None:

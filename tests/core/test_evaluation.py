@@ -196,3 +196,19 @@ def test_missed_targets_agree_with_the_figures(mode: Mode) -> None:
     if r.confident_wrong.hits:
         expected.append("confident wrong answers")
     assert missed == expected
+
+
+def test_items_carry_a_language_english_by_default(tmp_path: Path) -> None:
+    evaluate = evaluation()
+    labelled = tmp_path / "set.yaml"
+    labelled.write_text(
+        "items:\n"
+        "  - {q: what is doma, expect: answer, entry: what-is-doma, origin: team}\n"
+        "  - {q: que es doma, expect: answer, entry: what-is-doma, origin: team, lang: es}\n",
+        "utf-8",
+    )
+    items = evaluate.load_items(labelled)
+    assert [item.lang for item in items] == ["en", "es"]
+    labelled.write_text("items:\n  - {q: quoi, expect: none, origin: team, lang: fr}\n", "utf-8")
+    with pytest.raises(evaluate.SetError, match="`lang` must be one of en, es"):
+        evaluate.load_items(labelled)

@@ -63,15 +63,18 @@ def test_chat_stays_silent(engine: Engine, text: str, mode: Mode) -> None:
     assert engine.decide(text, mode).kind is Kind.NONE
 
 
-@pytest.mark.parametrize(
-    "text",
-    ["nos preocupa mucho lo de mi novio, ¿qué hacemos?", "¿mi esposo y yo entramos en esto?"],
-)
+@pytest.mark.parametrize("text", ["¿mi esposo y yo entramos en esto?"])
 def test_personal_situation_without_trigger_word_is_routed(engine: Engine, text: str) -> None:
     assert not triage(text).legal  # the rules alone miss it
     decision = engine.decide(text, Mode.ASK)
     assert decision.kind is Kind.LEGAL
     assert "semantic personal" in decision.signals
+
+
+def test_a_worried_spanish_message_is_routed_by_the_spanish_rules(engine: Engine) -> None:
+    text = "nos preocupa mucho lo de mi novio, ¿qué hacemos?"  # the semantic stage's once
+    assert triage(text).legal
+    assert engine.decide(text, Mode.ASK).kind is Kind.LEGAL
 
 
 def test_a_general_spanish_question_is_not_routed(engine: Engine) -> None:

@@ -161,6 +161,7 @@ async def make_env(
                 "discord_api_base": fake_discord.api_base,
                 "discord_gateway_url": fake_discord.gateway_url,
                 "cooldowns": {"per_user_seconds": 0, "per_channel_entry_seconds": 0},
+                "semantic": False,  # tests/e2e/test_semantic.py turns it on
                 **overrides,
             }
         )

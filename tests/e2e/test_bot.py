@@ -130,8 +130,10 @@ async def test_did_you_mean_then_choice_posts_the_answer(env: Env) -> None:
     state = env.fake.interactions[str(interaction["id"])]
     data = state.response_data or {}
     assert "Did you mean" in data["content"]
-    choices = [c["custom_id"] for row in data["components"] for c in row["components"]]
+    buttons = [c["custom_id"] for row in data["components"] for c in row["components"]]
+    choices = [custom_id for custom_id in buttons if custom_id.startswith("ft:pick:")]
     assert "ft:pick:what-is-doma" in choices and 2 <= len(choices) <= 3
+    assert buttons[-1] == f"ft:del:{env.fake.get_user('alice').id}"  # a public reply: removable
     message = env.fake.messages[str(state.original_message_id)]
     click = await env.fake.component_click(message, "ft:pick:what-is-doma", user_id="alice")
     callback = await env.fake.wait_for_interaction_callback(click)

@@ -149,6 +149,7 @@ async def start_bot_process(
                 "moderator_roles": ["Moderator"],
                 "health_port": 0,
                 "cooldowns": {"per_user_seconds": 0, "per_channel_entry_seconds": 0},
+                "semantic": False,
             }
         )
     )

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from .models import FakeChannel, FakeGuild, FakeInteraction, FakeRole, FakeUser, RecordedRequest
+from .validation import text_inputs
 from .wire import ATTACHMENT_SIZE_LIMIT, JSON, Perm
 
 
@@ -494,7 +495,9 @@ class Events:
         """A user submits a modal: `fields` maps text-input custom_id -> value.
 
         `labels=True` sends the newer Label (type 18) wrapping instead of action rows.
+        Like Discord, refuses (ValueError) a value longer than the shown box's `max_length`.
         """
+        self._check_modal_values(custom_id, fields)
         channel = self._interaction_channel(user_id, channel_id, guild)
         comps: list[JSON] = []
         for cid, value in fields.items():
@@ -518,6 +521,23 @@ class Events:
         )
         await self.dispatch("INTERACTION_CREATE", inter.payload)
         return inter.payload
+
+    def _check_modal_values(self, custom_id: str, fields: Mapping[str, str]) -> None:
+        shown = [
+            inter.response_data
+            for inter in self.interactions.values()
+            if inter.response_type == 9
+            and (inter.response_data or {}).get("custom_id") == custom_id
+        ]
+        if not shown:
+            return
+        for box in text_inputs(shown[-1] or {}):
+            value = fields.get(str(box.get("custom_id")), "")
+            limit = box.get("max_length")
+            if limit is not None and len(value) > int(limit):
+                raise ValueError(
+                    f"Discord sends no {len(value)} characters from a box of max_length {limit}"
+                )
 
     async def wait_for_interaction_response(
         self, interaction: JSON | str, timeout: float = 5.0

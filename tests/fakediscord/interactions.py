@@ -8,7 +8,7 @@ from typing import Any
 
 from .models import FakeInteraction, RecordedFile, RecordedRequest
 from .routing import _ALLOWED_CALLBACKS, _HTTPError, _Reply
-from .validation import _err, _validate_message_body
+from .validation import _err, _validate_files, _validate_message_body, _validate_modal
 from .wire import JSON
 
 
@@ -50,6 +50,7 @@ class Interactions:
         flags = int(body.get("flags") or 0) | (128 if loading else 0)
         if not loading:
             _validate_message_body(body, n_files=len(files))
+            _validate_files([len(f.data) for f in files])
         return self._build_message(
             channel=channel,
             author=self._interaction_author(inter),
@@ -89,6 +90,8 @@ class Interactions:
                 "Invalid Form Body",
                 {"type": _err("BASE_TYPE_CHOICES", f"Value must be one of {allowed}.")},
             )
+        if rtype == 9:
+            _validate_modal(data)
         if rtype in (4, 5):
             message = self._interaction_message(inter, data, rec.files, loading=rtype == 5)
             self._store_message(message, ephemeral=ephemeral)

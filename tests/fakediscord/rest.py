@@ -7,7 +7,7 @@ from typing import Any
 
 from .models import FakeChannel, FakeGuild, RecordedFile, RecordedRequest
 from .routing import _HTTPError, _Reply
-from .validation import _err, _validate_message_body
+from .validation import _err, _validate_files, _validate_message_body
 from .wire import _USER_MENTION, JSON, ChannelType, _now_iso
 
 
@@ -202,6 +202,7 @@ class Rest:
         channel = self._channel_or_404(rec.params["channel_id"])
         body = rec.json or {}
         _validate_message_body(body, n_files=len(rec.files))
+        _validate_files([len(f.data) for f in rec.files])
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce"):
             # Discord answers a repeated nonce with the message it already created (no new

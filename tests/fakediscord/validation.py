@@ -6,7 +6,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .routing import _HTTPError
-from .wire import JSON
+from .wire import ATTACHMENT_SIZE_LIMIT, JSON
+
+MAX_FILES = 10
+_TEXT_INPUT_MAX = 4000
+_MODAL_TITLE_MAX = 45
+_LABEL_MAX = 45
 
 
 def _err(code: str, message: str) -> JSON:
@@ -96,6 +101,46 @@ def _validate_components(components: Sequence[Any], flags: int) -> JSON:
 
     walk(components, [])
     return errors
+
+
+def _validate_files(sizes: Sequence[int]) -> None:
+    """Raise what Discord answers to more than 10 files, or files over the upload limit."""
+    if len(sizes) > MAX_FILES:
+        raise _HTTPError(400, 50035, "Invalid Form Body", {"files": _too_long(MAX_FILES)})
+    if sum(sizes) > ATTACHMENT_SIZE_LIMIT:
+        raise _HTTPError(413, 40005, "Request entity too large")
+
+
+def text_inputs(modal: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The text inputs of a modal, in action rows or in labels."""
+    found: list[Mapping[str, Any]] = []
+    for row in modal.get("components") or []:
+        children = list(row.get("components") or [])
+        if row.get("component") is not None:
+            children.append(row["component"])
+        found += [c for c in children if isinstance(c, Mapping) and c.get("type") == 4]
+    return found
+
+
+def _validate_modal(modal: Mapping[str, Any]) -> None:
+    """Raise the 400 Discord sends for a modal it would not show (limits of its text inputs)."""
+    errors: JSON = {}
+    if len(str(modal.get("title") or "")) > _MODAL_TITLE_MAX:
+        errors["title"] = _too_long(_MODAL_TITLE_MAX)
+    for i, box in enumerate(text_inputs(modal)):
+        e: JSON = {}
+        max_length = box.get("max_length")
+        if max_length is not None and not 1 <= int(max_length) <= _TEXT_INPUT_MAX:
+            e["max_length"] = _err("NUMBER_TYPE_MAX", f"int value should be <= {_TEXT_INPUT_MAX}.")
+        limit = _TEXT_INPUT_MAX if max_length is None else int(max_length)
+        if len(str(box.get("value") or "")) > limit:
+            e["value"] = _too_long(limit)
+        if len(str(box.get("label") or "")) > _LABEL_MAX:
+            e["label"] = _too_long(_LABEL_MAX)
+        if e:
+            errors[str(i)] = e
+    if errors:
+        raise _HTTPError(400, 50035, "Invalid Form Body", {"data": {"components": errors}})
 
 
 def _validate_message_body(body: Mapping[str, Any], *, n_files: int, edit: bool = False) -> None:

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from bot.core.encoder import Encoder, Vectors
 from bot.core.matching.match import Match
-from bot.core.models import KnowledgeBase
+from bot.core.models import TRANSLATION_LANGUAGES, KnowledgeBase
 
 __all__ = [
     "CALIBRATION",
@@ -131,8 +131,17 @@ class TrainingSet:
     def build(
         cls, knowledge: KnowledgeBase, chat: Sequence[str], personal: Sequence[str]
     ) -> TrainingSet:
-        """Every phrasing of every entry, then the corpora's lines."""
-        pairs = [(p, entry_id) for entry_id, e in knowledge.entries.items() for p in e.phrasings]
+        """Every phrasing of every entry, English then each translation, then the corpora's lines.
+
+        A translation's phrasings are labelled with their entry: the encoder is multilingual,
+        so a Spanish question reaches the entry through them as an English one does.
+        """
+        pairs = [
+            (phrasing, entry_id)
+            for language in ("en", *TRANSLATION_LANGUAGES)
+            for entry_id, phrasings in knowledge.phrasings(language).items()
+            for phrasing in phrasings
+        ]
         pairs += [(line, OUT_OF_SCOPE) for line in chat]
         pairs += [(line, PERSONAL) for line in personal]
         return cls(tuple(p for p, _ in pairs), tuple(label for _, label in pairs))

@@ -16,13 +16,16 @@ from rapidfuzz import process
 
 from bot.client import FamilyTies
 from bot.core.decide import Mode
-from bot.core.editor import Actor, Change, EditError, ImportPreview
+from bot.core.editor import Actor, Change, EditError, ImportPreview, Reload
 from bot.core.insights import group_questions, stale_entries
 from bot.core.loader import KnowledgeError, Problem, decode_knowledge
 from bot.core.models import Entry
 from bot.core.replies import answer_for
+from bot.exts.moderation._export import export_attachments
+from bot.exts.moderation._fields import too_big_to_edit
+from bot.exts.moderation._modlog import ModLog, change_message, reload_message
 from bot.exts.moderation._views import ConfirmView, EntryModal, Pager, SourceModal
-from bot.ui.render import NO_PINGS, answer_embed
+from bot.ui.render import answer_embed
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +62,7 @@ class KnowledgeAdmin(commands.Cog):
 
     def __init__(self, bot: FamilyTies) -> None:
         self.bot = bot
+        self.mod_log = ModLog(bot, bot.settings.mod_log_channel)
         self.purge.start()
 
     async def cog_unload(self) -> None:
@@ -75,8 +79,6 @@ class KnowledgeAdmin(commands.Cog):
         """Check moderator rights on every call, not only Discord's default permissions."""
         if self.is_moderator(interaction.user):
             return True
-        if interaction.type is discord.InteractionType.autocomplete:
-            return False
         raise app_commands.CheckFailure(_REFUSAL)
 
     def is_moderator(self, user: discord.abc.User) -> bool:
@@ -87,6 +89,13 @@ class KnowledgeAdmin(commands.Cog):
             return True
         wanted = self.bot.settings.moderator_roles
         return any(role.id in wanted or role.name in wanted for role in user.roles)
+
+    def may_autocomplete(self, interaction: discord.Interaction[Any]) -> bool:
+        """Whether to offer choices: discord.py runs autocompletes without `interaction_check`.
+
+        Every autocomplete of this cog starts with this check.
+        """
+        return self.is_moderator(interaction.user)
 
     # ------------------------------------------------------------------ helpers
 
@@ -132,23 +141,14 @@ class KnowledgeAdmin(commands.Cog):
         await self._mod_log(interaction, change)
 
     async def _mod_log(self, interaction: discord.Interaction[Any], change: Change) -> None:
-        reference = self.bot.settings.mod_log_channel
-        if reference is None or interaction.guild is None:
-            return
-        channel = (
-            interaction.guild.get_channel(reference)
-            if isinstance(reference, int)
-            else discord.utils.get(interaction.guild.text_channels, name=reference)
+        await self.mod_log.send(
+            change_message(interaction.user.display_name, change), interaction.guild
         )
-        if not isinstance(channel, discord.TextChannel):
-            log.warning("mod-log channel %r not found", reference)
-            return
-        diff = change.diff_text[:1500]
-        await channel.send(
-            f"**{interaction.user.display_name}** · `/kb {change.command}` · change #{change.id}: "
-            f"{change.summary}\n```diff\n{diff}\n```",
-            allowed_mentions=NO_PINGS,
-        )
+
+    @commands.Cog.listener()
+    async def on_knowledge_reload(self, outcome: Reload) -> None:
+        """Announce a recorded reload (from disk, or `/kb reload`) in every mod-log."""
+        await self.mod_log.send(reload_message(outcome))
 
     async def _entry(self, interaction: discord.Interaction[Any], entry_id: str) -> Entry | None:
         """Find an entry, or tell the moderator it does not exist."""
@@ -163,7 +163,9 @@ class KnowledgeAdmin(commands.Cog):
     async def entry_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        """Entry ids, fuzzy-matched on id and question."""
+        """Entry ids, fuzzy-matched on id and question; nothing for non-moderators."""
+        if not self.may_autocomplete(interaction):
+            return []
         entries = self.bot.store.knowledge.entries
         if not current.strip():
             ids = list(entries)[:25]
@@ -182,17 +184,18 @@ class KnowledgeAdmin(commands.Cog):
     async def reload_command(self, interaction: discord.Interaction[Any]) -> None:
         """Reload from disk; on any error keep serving the old knowledge base."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
-            diff = self.bot.store.reload()
-        except KnowledgeError as error:
+        outcome = await self.bot.editor.reload(self.actor(interaction))
+        self.bot.reloaded(outcome)
+        if not outcome.ok:
             await interaction.followup.send(
                 "Reload failed; still serving the previous version.\n"
-                + _problems_text(error.problems),
+                + _problems_text(outcome.problems),
                 ephemeral=True,
             )
             return
         await interaction.followup.send(
-            f"Reloaded: {self.bot.store.knowledge.summary()}. {diff.summary().capitalize()}.",
+            f"Reloaded: {self.bot.store.knowledge.summary()}. "
+            f"{outcome.diff.summary().capitalize()}. (Change #{outcome.change_id}.)",
             ephemeral=True,
         )
 
@@ -217,6 +220,10 @@ class KnowledgeAdmin(commands.Cog):
         """Open the form pre-filled; saving also marks the entry as reviewed today."""
         current = await self._entry(interaction, entry)
         if current is None:
+            return
+        overflow = too_big_to_edit(current)
+        if overflow is not None:
+            await interaction.response.send_message(overflow, ephemeral=True)
             return
 
         async def submit(
@@ -336,8 +343,8 @@ class KnowledgeAdmin(commands.Cog):
     ) -> None:
         """Show the decision in both modes and the top matches with scores."""
         responder = self.bot.responder
-        asked = responder.decide(question, Mode.ASK)
-        overheard = responder.decide(question, Mode.LISTEN)
+        asked = await responder.decide(question, Mode.ASK)
+        overheard = await responder.decide(question, Mode.LISTEN)
         lines = [
             f"Asked directly: **{asked.kind}** {asked.entry_id or ''}".rstrip(),
             f"Overheard in a help channel: **{overheard.kind}** "
@@ -402,15 +409,25 @@ class KnowledgeAdmin(commands.Cog):
 
     @kb.command(name="export", description="Download the knowledge base as YAML files")
     async def export_command(self, interaction: discord.Interaction[Any]) -> None:
-        """Attach every knowledge file."""
+        """Attach every knowledge file, zipped when they don't fit on one message."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
         files = await self.bot.editor.export()
-        attachments = [
-            discord.File(io.BytesIO(data), filename=name.replace("/", "_"))
-            for name, data in files.items()
-        ][:10]
-        await interaction.response.send_message(
-            f"The knowledge base: {self.bot.store.knowledge.summary()}.",
-            files=attachments,
+        limit = interaction.filesize_limit
+        attachments = export_attachments(files, limit)
+        size = sum(map(len, attachments.values()))
+        if size > limit:
+            await interaction.followup.send(
+                f"Not exported: the {len(files)} knowledge files take {size:,} bytes even "
+                f"zipped, over Discord's upload limit here ({limit:,} bytes). Copy the "
+                "knowledge folder from the server instead.",
+                ephemeral=True,
+            )
+            return
+        packed = "" if len(attachments) == len(files) else ", zipped"
+        await interaction.followup.send(
+            f"The knowledge base: {self.bot.store.knowledge.summary()}; "
+            f"all {len(files)} files{packed}.",
+            files=[discord.File(io.BytesIO(data), filename=n) for n, data in attachments.items()],
             ephemeral=True,
         )
 

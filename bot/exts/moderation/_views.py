@@ -7,7 +7,16 @@ from typing import Any
 
 import discord
 
-from bot.core.models import Entry
+from bot.core.models import ID_MAX_CHARS, Entry
+from bot.exts.moderation._fields import (
+    ANSWER,
+    ASKS,
+    QUESTION,
+    SOURCES,
+    TAGS,
+    entry_defaults,
+    form_refusal,
+)
 
 __all__ = ["ConfirmView", "EntryModal", "Pager", "SourceModal", "entry_fields"]
 
@@ -44,61 +53,60 @@ class EntryModal(discord.ui.Modal):
     def __init__(self, title: str, submit: Submit, entry: Entry | None = None) -> None:
         super().__init__(title=title, timeout=_TIMEOUT)
         self._submit = submit
+        filled = entry_defaults(entry) if entry else {}
         self.question: discord.ui.TextInput[EntryModal] = discord.ui.TextInput(
             label="Question (as a member would ask it)",
-            max_length=300,
-            default=entry.question if entry else None,
+            max_length=QUESTION.max_length,
+            default=filled.get(QUESTION),
         )
         self.asks: discord.ui.TextInput[EntryModal] = discord.ui.TextInput(
             label="Other phrasings (one per line, at least 4)",
             style=discord.TextStyle.long,
-            max_length=4000,
-            default="\n".join(entry.asks) if entry else None,
+            max_length=ASKS.max_length,
+            default=filled.get(ASKS),
         )
         self.answer: discord.ui.TextInput[EntryModal] = discord.ui.TextInput(
-            label="Answer (plain words, at most 900 characters)",
+            label=f"Answer (plain words, at most {ANSWER.max_length} characters)",
             style=discord.TextStyle.long,
-            max_length=900,
-            default=entry.answer if entry else None,
+            max_length=ANSWER.max_length,
+            default=filled.get(ANSWER),
         )
         self.sources: discord.ui.TextInput[EntryModal] = discord.ui.TextInput(
             label="Source ids, one per line (id | short quote)",
             style=discord.TextStyle.long,
-            max_length=2000,
-            default="\n".join(
-                f"{ref.id} | {ref.quote}" if ref.quote else ref.id for ref in entry.sources
-            )
-            if entry
-            else None,
+            max_length=SOURCES.max_length,
+            default=filled.get(SOURCES),
         )
         self.tags: discord.ui.TextInput[EntryModal] = discord.ui.TextInput(
             label="Tags (comma separated)",
             required=False,
-            max_length=200,
-            default=", ".join(entry.tags) if entry else None,
+            max_length=TAGS.max_length,
+            default=filled.get(TAGS) or None,
         )
         for item in (self.question, self.asks, self.answer, self.sources, self.tags):
             self.add_item(item)
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        """Hand the fields to the command that opened the modal."""
-        await self._submit(
-            interaction,
-            entry_fields(
-                self.question.value,
-                self.asks.value,
-                self.answer.value,
-                self.sources.value,
-                self.tags.value,
-            ),
+        """Refuse a field over its limit, kindly; else hand the fields to the command."""
+        values = (
+            self.question.value,
+            self.asks.value,
+            self.answer.value,
+            self.sources.value,
+            self.tags.value,
         )
+        refusal = form_refusal(*values)
+        if refusal is not None:
+            await interaction.response.send_message(refusal, ephemeral=True)
+            return
+        await self._submit(interaction, entry_fields(*values))
 
 
 class SourceModal(discord.ui.Modal, title="Add a source"):
     """A new citable source."""
 
     source_id: discord.ui.TextInput[SourceModal] = discord.ui.TextInput(
-        label="Id (lowercase-with-hyphens)", max_length=64
+        label="Id (lowercase-with-hyphens)", max_length=ID_MAX_CHARS
     )
     source_title: discord.ui.TextInput[SourceModal] = discord.ui.TextInput(
         label="Title", max_length=300
