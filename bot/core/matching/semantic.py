@@ -87,18 +87,18 @@ class Calibration:
 
 
 CALIBRATION = Calibration(
-    semantic=1.618,
-    lexical=6.374,
-    coverage=-2.579,
-    evidence=-0.388,
-    semantic_first=0.25,
-    lexical_first=0.716,
-    unmatched=1.208,
-    bias=-0.63,
-    answer=0.64,
-    listen=0.74,
+    semantic=2.23,
+    lexical=5.547,
+    coverage=-2.53,
+    evidence=-0.38,
+    semantic_first=-0.125,
+    lexical_first=0.507,
+    unmatched=0.853,
+    bias=0.499,
+    answer=0.68,
+    listen=0.72,
     lead=0.0,
-    suggest=0.3,
+    suggest=0.33,
     personal=0.5,
 )
 
