@@ -141,13 +141,13 @@ class Engine:
 
         An answer needs the confidence of its mode and a lead over the runner-up; "did you
         mean" offers the fused top 3 above the suggestion floor (ask mode only). Chat that the
-        classifier puts out of scope gets nothing; a personal situation it recognises goes to
-        the contact page like one the triage rules found.
+        classifier finds likeliest out of scope gets nothing; a personal situation it
+        recognises goes to the contact page like one the triage rules found.
         """
         assert self.semantic is not None  # noqa: S101 (the caller checked)
         calibration = self.semantic.calibration
         probabilities = self.semantic.probabilities(question.text)
-        scored = self.semantic.fuse(probabilities, {m.entry_id: m.score / 100 for m in lexical})
+        scored = self.semantic.fuse(probabilities, lexical)
         phrasing = {m.entry_id: m for m in lexical}
         matches = tuple(
             Match(
@@ -168,7 +168,7 @@ class Engine:
             signals = verdict.signals if verdict.legal else (*verdict.signals, "semantic personal")
             background = scored[0].entry_id if clear and best >= calibration.listen else None
             return Decision(Kind.LEGAL, background, score, (), matches, signals)
-        out_of_scope = probabilities.get(OUT_OF_SCOPE, 0.0) >= best
+        out_of_scope = max(probabilities, key=probabilities.__getitem__) == OUT_OF_SCOPE
         if out_of_scope or (not question.asks and "personal" in verdict.signals):
             return Decision(Kind.NONE, None, score, (), matches, verdict.signals)
         if clear:

@@ -39,7 +39,12 @@ def _words(text: str) -> set[str]:
     return set(re.findall(r"\w+", text.casefold()))
 
 
-@pytest.mark.xfail(reason="target not met yet: the calibrated threshold is conservative")
+@pytest.mark.xfail(
+    reason="this knowledge base has no Spanish phrasings: the classifier gives the entry 0.33, "
+    "the fusion needs about 0.85 without lexical support (with the shipped base's Spanish "
+    "phrasings it is the one 'did you mean' choice, 0.55 against 0.68)",
+    strict=True,
+)
 def test_paraphrase_sharing_no_content_word_is_answered(engine: Engine) -> None:
     question = "¿Esta medida otorga la residencia permanente?"
     phrasing_words = set().union(
