@@ -17,18 +17,11 @@ from bot.core.translations import translation_gaps
 from bot.core.triage import triage
 from bot.i18n import catalog_for
 from bot.storage.folder import load_knowledge
+from tests.core.test_loader import SOURCES
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 
-SOURCES = """\
-sources:
-  - id: nbc
-    title: Same-sex ties are family ties
-    publisher: NBC News
-    date: 2012-09-28
-    url: https://example.org/nbc
-"""
 
 ENTRY = """\
 entries:

@@ -3,10 +3,8 @@ a mod-log that pings no one, and the entry form at its limits."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import zipfile
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -24,6 +22,7 @@ from tests.e2e.test_moderation import (
     submit_english,
     submit_modal,
 )
+from tests.e2e.test_operations import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -33,17 +32,6 @@ MESSAGES = "/channels/{channel_id}/messages"
 @pytest_asyncio.fixture
 async def mod_env(make_env: MakeEnv) -> Env:
     return await make_env(moderator_roles=["Moderator"], mod_log_channel="mod-log")
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 10.0) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError("condition not met in time")
-        await asyncio.sleep(0.1)
 
 
 def mod_log_posts(env: Env) -> list[dict[str, Any]]:
