@@ -19,9 +19,12 @@ from bot.core.loader import KnowledgeError
 from bot.core.replies import Organization, Reply, answer_for, compose
 from bot.core.store import Diff, KnowledgeStore
 from bot.db import Database
+from bot.exts.modlog import post_notice
 from bot.health import HealthServer
 from bot.metrics import Metrics
 from bot.settings import Settings
+from bot.status import ServingState
+from bot.storage.snapshot import Fallback, LastGood
 from bot.ui.render import NO_PINGS, AnswerCards, Rendered, answer_embed, feedback_view
 from bot.ui.views import FeedbackButton, SuggestionButton
 from bot.watch import watch_knowledge
@@ -82,6 +85,9 @@ class FamilyTies(commands.Bot):
         self.cards = AnswerCards()
         self._skip_own_message_creates()
         self.health: HealthServer | None = None
+        self.serving = ServingState()
+        self.last_good = LastGood(settings.data_dir)
+        self.fallback: Fallback | None = None  # set when start-up served the snapshot
         self._stop_watching = asyncio.Event()
         self._background: set[asyncio.Task[None]] = set()
 
@@ -150,6 +156,7 @@ class FamilyTies(commands.Bot):
                 self.metrics,
                 host=self.settings.health_host,
                 port=self.settings.health_port,
+                status=self.status_report,
             )
             await self.health.start()
         if self.settings.watch_knowledge:
@@ -179,6 +186,18 @@ class FamilyTies(commands.Bot):
     def _reloaded(self, outcome: Diff | KnowledgeError) -> None:
         result = "failed" if isinstance(outcome, KnowledgeError) else "ok"
         self.metrics.reloads.labels(result=result).inc()
+        if isinstance(outcome, KnowledgeError):
+            self.serving.failed(outcome)
+            return
+        self.serving.recovered()
+        task = asyncio.create_task(self.last_good.refresh(self.store), name="familyties-last-good")
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def serve_fallback(self, fallback: Fallback) -> None:
+        """Start-up serves the last-good snapshot: report it, and tell the mod-log once ready."""
+        self.fallback = fallback
+        self.serving.serving_snapshot(fallback.error, fallback.snapshot.saved_at)
 
     def gateway_connected(self) -> bool:
         """Whether every gateway connection of this process is up."""
@@ -189,16 +208,34 @@ class FamilyTies(commands.Bot):
             return all(not shard.is_closed() for shard in shards.values())
         return self.ws is not None and self.ws.open
 
+    def gateway_state(self) -> str:
+        """Say `connected`, `reconnecting` (discord.py retries by itself), or `closed`."""
+        if self.is_closed():
+            return "closed"
+        return "connected" if self.gateway_connected() else "reconnecting"
+
     def health_checks(self) -> dict[str, bool | int | str]:
-        """Report the /healthz checks: booleans decide healthy or not; the rest is context."""
+        """Liveness for /healthz: booleans decide; a restart must be able to fix what fails.
+
+        Invalid knowledge files do not count (a restart cannot fix them): see `status_report`.
+        """
         knowledge = self.store.knowledge
+        gateway = self.gateway_state()
         return {
-            "gateway_connected": self.gateway_connected(),
             "knowledge_loaded": len(knowledge.entries) > 0,
-            "last_reload_ok": self.store.last_reload_ok,
+            "gateway_alive": gateway != "closed",
+            "gateway": gateway,
             "entries": len(knowledge.entries),
             "phrasings": knowledge.phrasing_count,
         }
+
+    def status_report(self) -> dict[str, Any]:
+        """Readiness and degradations for /status and /readyz."""
+        return self.serving.report(
+            reload_ok=self.store.last_reload_ok,
+            gateway=self.gateway_state(),
+            entries=len(self.store.knowledge.entries),
+        )
 
     def observe_reply(self, started: float) -> None:
         """Record the time from receiving a question to Discord accepting the reply."""
@@ -217,12 +254,30 @@ class FamilyTies(commands.Bot):
             self.user and self.user.id,
             self.store.knowledge.summary(),
         )
+        if self.fallback is not None:
+            await self._announce_fallback(self.fallback)
         if not self.listening:
             log.warning(
                 "The Message Content intent is off: passive listening in help channels is off. "
                 "Mentions, DMs and slash commands still work. Enable the intent in the "
                 "Developer Portal to listen."
             )
+
+    async def _announce_fallback(self, fallback: Fallback) -> None:
+        """Tell the moderators, once, that the files are broken and the snapshot is served."""
+        self.fallback = None
+        problems = fallback.error.problems
+        listed = "\n".join(f"- {problem}" for problem in problems[:10])
+        more = f"\n…and {len(problems) - 10} more." if len(problems) > 10 else ""
+        saved = fallback.snapshot.saved_at.isoformat(timespec="minutes")
+        files = ", ".join(sorted({problem.file for problem in problems}))
+        await post_notice(
+            self.guilds,
+            self.settings.mod_log_channel,
+            f"The knowledge files have {len(problems)} problem(s) (in {files}), so after "
+            f"restarting I am serving the last good version (saved {saved}). Fix the files; "
+            f"I pick up the fix by myself (or use /kb reload):\n{listed}{more}",
+        )
 
     async def respond(self, text: str, mode: Mode) -> Reply:
         """Decide and compose the reply to a question, and count it (never storing legal text)."""

@@ -89,6 +89,11 @@ class KnowledgeStore:
         return self._engine
 
     @property
+    def fingerprint(self) -> str | None:
+        """`fingerprint` of the files being served; None when they are not known to be on disk."""
+        return self._fingerprint
+
+    @property
     def knowledge(self) -> KnowledgeBase:
         """The knowledge base being served."""
         return self._engine.knowledge
@@ -102,6 +107,7 @@ class KnowledgeStore:
         folder = KnowledgeFolder(self.directory)
         current = folder_fingerprint(folder)
         if only_if_changed and current == self._fingerprint:
+            self.last_reload_ok = True  # the files are again exactly those being served
             return Diff()
         try:
             engine = self._build(folder, current)

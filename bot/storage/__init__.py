@@ -1,0 +1,1 @@
+"""Reading and writing what the bot keeps on disk (knowledge files, snapshots, caches)."""
