@@ -176,7 +176,7 @@ class FamilyTies(commands.Bot):
     async def close(self) -> None:
         """Stop watching and serving health, then close the gateway (replies in flight finish)."""
         self._stop_watching.set()
-        for task in self._background:
+        for task in list(self._background):
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(task, timeout=5)
         if self.health is not None:

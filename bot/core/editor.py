@@ -45,6 +45,7 @@ from bot.core.loader import (
 from bot.core.models import ENTRY_FIELDS, SOURCE_FIELDS, KnowledgeBase
 from bot.core.store import Diff, KnowledgeStore, fingerprint
 from bot.db import AuditRecord, Database
+from bot.storage import journal
 
 __all__ = [
     "DEFAULT_FILE",
@@ -375,8 +376,16 @@ class KnowledgeEditor:
         before: dict[str, str | None],
         after: dict[str, str | None],
     ) -> Change:
-        """Write, swap and audit a validated change."""
-        await asyncio.to_thread(_write_files, self.directory, after, before)
+        """Journal, write, swap and audit a validated change, then clear the journal."""
+        entry = journal.JournalEntry(
+            actor.id, actor.name, command, plan.entry_id, plan.summary, before, after
+        )
+        await asyncio.to_thread(journal.write, self.directory, entry)
+        try:
+            await asyncio.to_thread(_write_files, self.directory, after, before)
+        except BaseException:
+            await asyncio.to_thread(_forget_if_undone, self.directory, entry)
+            raise
         # Building the engine takes a while; the swap itself is one assignment.
         diff = await asyncio.to_thread(self.store.replace, knowledge, files)
         summary = f"{plan.summary}: {diff.summary()}" if plan.with_diff else plan.summary
@@ -389,6 +398,7 @@ class KnowledgeEditor:
             before=before,
             after=after,
         )
+        await asyncio.to_thread(journal.clear, self.directory)
         log.info("Knowledge change #%d: %s of %s", change_id, command, plan.entry_id or "files")
         return Change(
             id=change_id,
@@ -433,6 +443,51 @@ class KnowledgeEditor:
         hint_text = f"Did you mean `{match[0]}`?" if match else "Check the spelling of the id."
         raise EditError(f"There is no entry `{entry_id}`. {hint_text}")
 
+    async def _recover(self) -> None:
+        """Finish or forget a change a killed writer left in the journal (locks held).
+
+        Its files were validated as a whole before writing, so a change cut short is finished
+        (rolled forward) and audited once; one that wrote nothing is forgotten.
+        """
+        entry = await asyncio.to_thread(journal.read, self.directory)
+        if entry is None:
+            return
+        files = await asyncio.to_thread(read_knowledge_files, self.directory)
+        state = journal.outcome(entry, files)
+        if state == "partial":
+            rest = {name: text for name, text in entry.after.items() if files.get(name) != text}
+            await asyncio.to_thread(_write_files, self.directory, rest, entry.before)
+            state = "in"
+        if state == "in":
+            latest = await self.database.audit(limit=1)
+            if not latest or (latest[0].before, latest[0].after) != (entry.before, entry.after):
+                await self.database.add_audit(
+                    actor_id=entry.actor_id,
+                    actor_name=entry.actor_name,
+                    command=entry.command,
+                    entry_id=entry.entry_id,
+                    summary=f"{entry.summary} (finished after an interruption)",
+                    before=entry.before,
+                    after=entry.after,
+                )
+            with contextlib.suppress(KnowledgeError):
+                await asyncio.to_thread(self.store.reload, only_if_changed=True)
+            log.warning("Finished an interrupted knowledge change: %s", entry.summary)
+        elif state == "moved":
+            log.error(
+                "An interrupted knowledge change (%s) was not finished: its files were changed "
+                "by hand since. Check them and the history.",
+                entry.summary,
+            )
+        else:
+            log.warning("An interrupted knowledge change wrote nothing: %s", entry.summary)
+        await asyncio.to_thread(journal.clear, self.directory)
+
+    async def recover(self) -> None:
+        """Finish or forget a change interrupted by a crash (also done before every change)."""
+        async with self._locked():
+            pass
+
     @contextlib.asynccontextmanager
     async def _locked(self) -> AsyncIterator[None]:
         """Hold the process lock, then the folder's file lock, taken in a thread."""
@@ -446,6 +501,7 @@ class KnowledgeEditor:
                 os.close(fd)
                 raise
             try:
+                await _finish(self._recover())
                 yield
             finally:
                 os.close(fd)  # closing releases the lock
@@ -477,6 +533,12 @@ async def _flock(fd: int) -> None:
 
 
 # --- Reading and writing files -------------------------------------------------------------
+
+
+def _forget_if_undone(directory: Path, entry: journal.JournalEntry) -> None:
+    """After a failed write that put the files back, the journal has nothing to finish."""
+    if journal.outcome(entry, read_knowledge_files(directory)) == "out":
+        journal.clear(directory)
 
 
 def _read_files(directory: Path) -> dict[str, str]:
