@@ -62,9 +62,7 @@ class ServingState:
         it is a degradation only when `semantic_off` says so (off although asked for).
         """
         if reload_ok and self.since is not None:
-            self.recovered()  # a /kb change or reload succeeded since
-        if not reload_ok and self.since is None:
-            self.since = self.clock()  # a failure reported elsewhere (e.g. /kb reload)
+            self.recovered()  # a /kb change saved since: the folder validated whole
         semantic_reason = self.semantic_off()
         degradations: list[str] = []
         if self.since is not None:
