@@ -2,9 +2,10 @@
 
     python benchmarks/soak.py [--seconds 60] [--rate 50]
 
-Prints questions sent, answered once, lost, duplicated and undeliverable (posted while the
-bot had no gateway session: after op 9, discord.py waits 5 s before identifying again, and
-Discord never delivers what was posted meanwhile). See tests/e2e/soak.py for the faults.
+Prints questions sent, answered once, lost, duplicated, and of those posted while the bot had
+no gateway session (after op 9, discord.py waits up to 5 s before identifying again, and
+Discord never delivers what was posted meanwhile) how many were answered from history on
+reconnection and how many not (undeliverable). See tests/e2e/soak.py for the faults.
 """
 
 from __future__ import annotations

@@ -6,8 +6,9 @@ REST 429s (JSON `retry_after` and a `Via` header, as Discord sends them) and 500
 creates. Replies are counted by the id of the question they reference.
 
 A question posted while the bot has no live gateway session (after op 9, before the new
-IDENTIFY) is never delivered by Discord, to this bot or any other; such questions are counted
-apart as `undeliverable`, and `lost` counts delivered questions without a reply.
+IDENTIFY) is never delivered by Discord, to this bot or any other; the bot reads those from
+history when it reconnects. They are counted apart: `caught_up` if answered so,
+`undeliverable` if never answered; `lost` counts delivered questions without a reply.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ QUESTIONS = ("what is DOMA?", "what is UAFA?")
 @dataclass(frozen=True)
 class SoakResult:
     sent: int
+    caught_up: int
     undeliverable: int
     answered_once: int
     lost: int
@@ -47,8 +49,8 @@ class SoakResult:
         faults = ", ".join(f"{name} {count}" for name, count in sorted(self.faults.items()))
         return (
             f"questions sent {self.sent}, answered once {self.answered_once}, lost {self.lost}, "
-            f"duplicated {self.duplicated}, undeliverable (no gateway session) "
-            f"{self.undeliverable}; faults: {faults}"
+            f"duplicated {self.duplicated}; posted with no gateway session: answered on "
+            f"reconnection {self.caught_up}, undeliverable {self.undeliverable}; faults: {faults}"
         )
 
 
@@ -112,7 +114,7 @@ async def _run(fake: FakeDiscord, seconds: float, rate: float, fault_period: flo
     stop = asyncio.Event()
     injector = asyncio.create_task(_inject(fake, stop, fault_period))
     sent: list[str] = []
-    undeliverable: set[str] = set()
+    gap: set[str] = set()  # posted while no gateway session was alive
     start = loop.time()
     count = int(seconds * rate)
     for index in range(count):
@@ -121,29 +123,31 @@ async def _run(fake: FakeDiscord, seconds: float, rate: float, fault_period: flo
         message = await fake.message_create("help", "alice", QUESTIONS[index % len(QUESTIONS)])
         sent.append(str(message["id"]))
         if not live:
-            undeliverable.add(str(message["id"]))
+            gap.add(str(message["id"]))
     stop.set()
     injected = await injector
-    expected = set(sent) - undeliverable
+    expected = set(sent) - gap
 
     def replies() -> Counter[str]:
         counts: Counter[str] = Counter()
         for request in fake.requests_matching("POST", MESSAGES, status=200):
             body: Any = request.json or {}
             reference = str((body.get("message_reference") or {}).get("message_id"))
-            if reference in expected or reference in undeliverable:
+            if reference in expected or reference in gap:
                 counts[reference] += 1
         return counts
 
-    # Let retries after 429s and 5xx finish: wait until every delivered question has a reply.
+    # Let retries after 429s and 5xx finish, and the catch-up after the last reconnection:
+    # wait until every question has a reply (or 30 s).
     deadline = loop.time() + 30
-    while loop.time() < deadline and not expected <= set(replies()):
+    while loop.time() < deadline and not set(sent) <= set(replies()):
         await asyncio.sleep(0.2)
     await asyncio.sleep(1.0)  # late duplicates would arrive now
     counts = replies()
     return SoakResult(
         sent=len(sent),
-        undeliverable=len(undeliverable),
+        caught_up=sum(1 for m in gap if counts[m] > 0),
+        undeliverable=sum(1 for m in gap if counts[m] == 0),
         answered_once=sum(1 for m in sent if counts[m] == 1),
         lost=sum(1 for m in expected if counts[m] == 0),
         duplicated=sum(1 for m in sent if counts[m] > 1),
