@@ -57,8 +57,11 @@ VOLUME ["/data"]
 EXPOSE 8080
 USER 10001:10001
 
-# Healthy when the bot's /healthz answers 200 (503, no answer or a timeout: unhealthy). Plain
-# urllib, as slim images have no curl; no proxy, even if HTTP_PROXY is set for the bot.
+# Liveness: healthy when /healthz answers 200, i.e. the process serves a knowledge base and its
+# gateway is connected or reconnecting (503, no answer or a timeout: unhealthy, restart). Broken
+# knowledge files do NOT make it unhealthy: a restart cannot fix them, and the bot keeps serving
+# the previous (or last-good snapshot) version; /status reports that. Plain urllib, as slim
+# images have no curl; no proxy, even if HTTP_PROXY is set for the bot.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request as u; u.build_opener(u.ProxyHandler({})).open('http://127.0.0.1:%s/healthz' % os.environ.get('FAMILYTIES_HEALTH_PORT', '8080'), timeout=4)"]
 

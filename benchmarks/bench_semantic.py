@@ -11,6 +11,7 @@ restart time with cached vectors and classifier, and peak RSS.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import resource
 import sys
 import tempfile
@@ -62,16 +63,48 @@ def main() -> int:
         SemanticRuntime(Path(data)).upgrade(Engine(knowledge))
         print(f"restart with cached vectors and classifier: {time.perf_counter() - start:.2f} s")
     for name, engine in (("lexical", lexical), ("fused", fused)):
-        timings = []
+        timings, cpu = [], []
         for question in questions:
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.thread_time()
             engine.decide(question, Mode.ASK)
             timings.append(1000 * (time.perf_counter() - start))
+            cpu.append(1000 * (time.thread_time() - start_cpu))
         p50, p99 = np.percentile(timings, [50, 99])
-        print(f"decide {name:8} p50 {p50:.1f} ms  p99 {p99:.1f} ms ({len(timings)} questions)")
+        c50, c99 = np.percentile(cpu, [50, 99])
+        print(
+            f"decide {name:8} p50 {p50:.1f} ms  p99 {p99:.1f} ms  "
+            f"(CPU time p50 {c50:.1f} ms  p99 {c99:.1f} ms; {len(timings)} questions)"
+        )
+    with tempfile.TemporaryDirectory() as data:
+        stall = asyncio.run(_loop_stall(Engine(knowledge), questions, Path(data)))
+    print(f"event loop: longest stall {stall:.1f} ms while building the stage and deciding")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS: {peak:.0f} MB")
     return 0
+
+
+async def _loop_stall(engine: Engine, questions: list[str], data: Path) -> float:
+    """Longest lateness of a 1 ms ticker while the bot's runtime builds and decides."""
+    runtime = SemanticRuntime(data)
+    worst = 0.0
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        nonlocal worst
+        loop = asyncio.get_running_loop()
+        while not done.is_set():
+            before = loop.time()
+            await asyncio.sleep(0.001)
+            worst = max(worst, 1000 * (loop.time() - before - 0.001))
+
+    tick = asyncio.create_task(ticker())
+    upgraded = await runtime.enable(engine)
+    for question in questions:
+        await runtime.decide(upgraded, question, Mode.ASK)
+    done.set()
+    await tick
+    runtime.close()
+    return worst
 
 
 if __name__ == "__main__":

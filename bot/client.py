@@ -22,7 +22,9 @@ from bot.i18n import catalogs
 from bot.metrics import Metrics
 from bot.semantic import SemanticRuntime
 from bot.settings import Settings
+from bot.status import ServingState
 from bot.storage.editor import KnowledgeEditor
+from bot.storage.snapshot import Fallback, LastGood
 from bot.storage.store import KnowledgeStore
 from bot.ui.render import NO_PINGS, AnswerCards
 from bot.ui.translator import CatalogTranslator
@@ -92,6 +94,9 @@ class FamilyTies(commands.Bot):
         )
         self.cards = AnswerCards()
         self.health: HealthServer | None = None
+        self.serving = ServingState(semantic_off=self._semantic_off)
+        self.last_good = LastGood(settings.data_dir)
+        self.fallback: Fallback | None = None  # set when start-up served the snapshot
         self._stop_watching = asyncio.Event()
         self._background: set[asyncio.Task[None]] = set()
 
@@ -129,6 +134,7 @@ class FamilyTies(commands.Bot):
                 self.metrics,
                 host=self.settings.health_host,
                 port=self.settings.health_port,
+                status=self.status_report,
             )
             await self.health.start()
         if self.settings.watch_knowledge:
@@ -166,6 +172,11 @@ class FamilyTies(commands.Bot):
     def _add_semantic_stage(self, engine: Engine) -> None:
         """Build `engine`'s semantic stage in the background, then serve it if still current."""
         assert self.semantic is not None  # noqa: S101 - only registered with a runtime
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # a swap in a worker thread (the editor's): go back to the loop
+            self.loop.call_soon_threadsafe(self._add_semantic_stage, engine)
+            return
         runtime = self.semantic
 
         async def upgrade() -> None:
@@ -187,10 +198,34 @@ class FamilyTies(commands.Bot):
         return self.semantic.status if self.semantic.status.startswith("off") else "off: starting"
 
     def reloaded(self, outcome: Reload) -> None:
-        """Count a reload; tell the cogs (`on_knowledge_reload`: the mod-log) of a recorded one."""
+        """Count a reload, note what is served, and snapshot valid files as the last good ones.
+
+        Tells the cogs (`on_knowledge_reload`: the mod-log) of a recorded one.
+        """
         self.metrics.reloads.labels(result="ok" if outcome.ok else "failed").inc()
+        if outcome.ok:
+            self.serving.recovered()
+            task = asyncio.create_task(
+                self.last_good.refresh(self.store), name="familyties-last-good"
+            )
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+        else:
+            self.serving.failed(outcome.problems)
         if outcome.change_id is not None:
             self.dispatch("knowledge_reload", outcome)
+
+    def serve_fallback(self, fallback: Fallback) -> None:
+        """Start-up serves the last-good snapshot: report it, and tell the mod-log once ready."""
+        self.fallback = fallback
+        self.serving.serving_snapshot(fallback.error.problems, fallback.snapshot.saved_at)
+
+    def _semantic_off(self) -> str | None:
+        """Why semantic matching is off although the settings ask for it (None: on, or unasked)."""
+        if self.semantic is None:
+            return None
+        status = self.semantic_status
+        return status.removeprefix("off: ") if status.startswith("off") else None
 
     def gateway_connected(self) -> bool:
         """Whether every gateway connection of this process is up."""
@@ -201,17 +236,36 @@ class FamilyTies(commands.Bot):
             return all(not shard.is_closed() for shard in shards.values())
         return self.ws is not None and self.ws.open
 
+    def gateway_state(self) -> str:
+        """Say `connected`, `reconnecting` (discord.py retries by itself), or `closed`."""
+        if self.is_closed():
+            return "closed"
+        return "connected" if self.gateway_connected() else "reconnecting"
+
     def health_checks(self) -> dict[str, bool | int | str]:
-        """Report the /healthz checks: booleans decide healthy or not; the rest is context."""
+        """Liveness for /healthz: booleans decide; a restart must be able to fix what fails.
+
+        Invalid knowledge files do not count (a restart cannot fix them): see `status_report`.
+        """
         knowledge = self.store.knowledge
+        gateway = self.gateway_state()
         return {
-            "gateway_connected": self.gateway_connected(),
             "knowledge_loaded": len(knowledge.entries) > 0,
-            "last_reload_ok": self.store.last_reload_ok,
+            "gateway_alive": gateway != "closed",
+            "gateway": gateway,
             "entries": len(knowledge.entries),
             "phrasings": knowledge.phrasing_count,
             "semantic": self.semantic_status,
         }
+
+    def status_report(self) -> dict[str, Any]:
+        """Readiness and degradations for /status and /readyz."""
+        return self.serving.report(
+            reload_ok=self.store.last_reload_ok,
+            gateway=self.gateway_state(),
+            entries=len(self.store.knowledge.entries),
+            semantic=self.semantic_status,
+        )
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
         """Count and log errors in event handlers (never the message text)."""
@@ -226,6 +280,10 @@ class FamilyTies(commands.Bot):
             self.user and self.user.id,
             self.store.knowledge.summary(),
         )
+        if self.fallback is not None and self.serving.snapshot_saved_at is not None:
+            # Once: the moderation cog posts it to the mod-log (on_knowledge_fallback).
+            self.dispatch("knowledge_fallback", self.fallback)
+        self.fallback = None
         if not self.listening:
             log.warning(
                 "The Message Content intent is off: passive listening in help channels is off. "

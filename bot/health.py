@@ -1,10 +1,15 @@
-"""A small HTTP endpoint for operators: /healthz and Prometheus /metrics (off by default)."""
+"""A small HTTP endpoint for operators: /healthz, /status, /readyz, /metrics (off by default).
+
+/healthz is liveness only (a failure means "restart me"); degradations a restart cannot fix,
+such as invalid knowledge files, are in /status and /readyz.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from aiohttp import web
 
@@ -16,7 +21,11 @@ log = logging.getLogger(__name__)
 
 
 class HealthServer:
-    """Serves `/healthz` (200 when every check passes, else 503) and `/metrics`."""
+    """Serve `/healthz`, `/status`, `/readyz` and `/metrics`.
+
+    `/healthz`: 200 when every liveness check passes, else 503. `/status`: always 200, a JSON
+    report of degradations. `/readyz`: the same report, 503 unless `ready`.
+    """
 
     def __init__(
         self,
@@ -25,8 +34,10 @@ class HealthServer:
         *,
         host: str,
         port: int,
+        status: Callable[[], Mapping[str, Any]] | None = None,
     ) -> None:
         self._checks = checks
+        self._status = status
         self._metrics = metrics
         self._host = host
         self._port = port
@@ -38,6 +49,9 @@ class HealthServer:
         app = web.Application()
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/metrics", self._metrics_page)
+        if self._status is not None:
+            app.router.add_get("/status", self._status_page)
+            app.router.add_get("/readyz", self._readyz)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._host, self._port)
@@ -59,6 +73,15 @@ class HealthServer:
             text=json.dumps({"status": "ok" if healthy else "unhealthy", **checks}),
             content_type="application/json",
         )
+
+    async def _status_page(self, request: web.Request) -> web.Response:
+        assert self._status is not None  # noqa: S101 - the route exists only with a report
+        return web.json_response(dict(self._status()))
+
+    async def _readyz(self, request: web.Request) -> web.Response:
+        assert self._status is not None  # noqa: S101 - the route exists only with a report
+        report = dict(self._status())
+        return web.json_response(report, status=200 if report.get("ready") else 503)
 
     async def _metrics_page(self, request: web.Request) -> web.Response:
         return web.Response(

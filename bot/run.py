@@ -18,6 +18,7 @@ from bot.db import Database
 from bot.log import setup_logging
 from bot.paths import EXIT_OK, EXIT_USAGE
 from bot.settings import Settings, SettingsError, load_settings
+from bot.storage.snapshot import Fallback, open_store
 from bot.storage.store import KnowledgeStore
 
 __all__ = ["run_bot", "serve"]
@@ -41,12 +42,23 @@ def run_bot(config: Path | None) -> int:
         return EXIT_USAGE
     setup_logging(settings.log_format, settings.log_level)
     try:
-        store = KnowledgeStore(settings.knowledge_dir, settings.thresholds.to_core())
+        store, fallback = open_store(
+            settings.knowledge_dir, settings.thresholds.to_core(), data_dir=settings.data_dir
+        )
     except KnowledgeError as error:
         print(f"error: the knowledge base is invalid:\n{error.report()}", file=sys.stderr)  # noqa: T201
         return EXIT_USAGE
+    if fallback is not None:
+        log.error(
+            "The knowledge files in %s have %d problem(s); serving the last-good snapshot "
+            "saved %s instead. Fix the files (they are reloaded when they validate):\n%s",
+            settings.knowledge_dir,
+            len(fallback.error.problems),
+            fallback.snapshot.saved_at.isoformat(timespec="seconds"),
+            fallback.error.report(),
+        )
     try:
-        asyncio.run(serve(settings, store))
+        asyncio.run(serve(settings, store, fallback))
     except discord.LoginFailure:
         print("error: Discord refused the token in DISCORD_TOKEN.", file=sys.stderr)  # noqa: T201
         return EXIT_USAGE
@@ -61,7 +73,9 @@ def _stopper(bot: FamilyTies) -> Callable[[], None]:
     return stop
 
 
-async def serve(settings: Settings, store: KnowledgeStore) -> None:
+async def serve(
+    settings: Settings, store: KnowledgeStore, fallback: Fallback | None = None
+) -> None:
     """Run the bot until SIGTERM/SIGINT; without the Message Content intent, run without it."""
     assert settings.token is not None  # noqa: S101 - checked by the caller
     database = await Database.open(settings.data_dir)
@@ -69,6 +83,8 @@ async def serve(settings: Settings, store: KnowledgeStore) -> None:
     try:
         for message_content in (True, False):
             bot = make_bot(settings, store, database, message_content=message_content)
+            if fallback is not None:
+                bot.serve_fallback(fallback)
             for sig in (signal.SIGTERM, signal.SIGINT):
                 with contextlib.suppress(NotImplementedError):
                     loop.add_signal_handler(sig, _stopper(bot))

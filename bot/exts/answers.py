@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import re
 import time
@@ -32,6 +33,11 @@ log = logging.getLogger(__name__)
 # Discord markup that is not part of the question: user, role and channel mentions.
 _MARKUP = re.compile(r"<@[!&]?\d+>|<#\d+>|@everyone|@here")
 _SEEN_CAPACITY = 10_000
+# Catching up after a gap in the gateway session: at most this many messages per help channel,
+# none older than this (a late answer to an old question would only confuse).
+_CATCH_UP_LIMIT = 500  # 5 REST pages; a soak gap at 50 questions a second is ~500 messages
+_CATCH_UP_WINDOW = dt.timedelta(minutes=10)
+_CLOCK_MARGIN = dt.timedelta(seconds=10)  # for a channel with no message seen yet
 _AUTOCOMPLETE_LIMIT = 25
 _BUTTONS = (FeedbackButton, SuggestionButton, DeleteReplyButton, DeleteMessageButton)
 _THANKS_HELPFUL = N_("Thanks for telling us.")
@@ -49,6 +55,8 @@ class Answers(commands.Cog, name=OWNER):
     def __init__(self, bot: FamilyTies) -> None:
         self.bot = bot
         self._seen: OrderedDict[int, None] = OrderedDict()
+        self._newest: dict[int, int] = {}  # channel id -> newest message id seen there
+        self._gap: tuple[dt.datetime, dict[int, int]] | None = None  # when the session dropped
 
     def _first_time(self, message_id: int) -> bool:
         """Never answer the same message twice (gateway replays, duplicate dispatches)."""
@@ -71,8 +79,55 @@ class Answers(commands.Cog, name=OWNER):
         return any(c.id in configured or getattr(c, "name", None) in configured for c in candidates)
 
     @commands.Cog.listener()
+    async def on_disconnect(self) -> None:
+        """Remember where each channel was when the gateway session dropped (the first drop)."""
+        if self._gap is None:
+            self._gap = (discord.utils.utcnow(), dict(self._newest))
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """After a new session (not the first): answer what was posted while there was none."""
+        await self._catch_up()
+
+    @commands.Cog.listener()
+    async def on_resumed(self) -> None:
+        """Catch up after a resume too: history covers what its replay cannot."""
+        await self._catch_up()
+
+    async def _catch_up(self) -> None:
+        """Answer help-channel questions Discord never delivered (posted with no session).
+
+        Read from history after the newest message seen in each help channel, as if they had
+        just arrived; ones already answered are skipped (`_first_time`).
+        """
+        if self._gap is None or not self.bot.listening:
+            return
+        dropped, newest = self._gap
+        self._gap = None
+        oldest = discord.utils.time_snowflake(discord.utils.utcnow() - _CATCH_UP_WINDOW)
+        unseen = discord.utils.time_snowflake(dropped - _CLOCK_MARGIN)
+        for guild in self.bot.guilds:
+            for channel in guild.text_channels:
+                if not self._is_help_channel(channel):
+                    continue
+                after = discord.Object(max(newest.get(channel.id, unseen), oldest))
+                try:
+                    async for message in channel.history(
+                        after=after, oldest_first=True, limit=_CATCH_UP_LIMIT
+                    ):
+                        await self.on_message(message)
+                except discord.HTTPException as error:
+                    log.warning(
+                        "catching up in channel %s after a reconnection failed: HTTP %s",
+                        channel.id,
+                        error.status,
+                    )
+
+    @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         """Answer DMs, mentions, and question-like messages in help channels."""
+        if message.guild is not None and message.id > self._newest.get(message.channel.id, 0):
+            self._newest[message.channel.id] = message.id
         if message.author.bot or message.webhook_id is not None or self.bot.user is None:
             return
         if message.author.id == self.bot.user.id:

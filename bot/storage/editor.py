@@ -3,7 +3,8 @@
 Each change computes the new text of only the files it touches, validates the whole would-be
 knowledge base, and only then writes (bot.storage.transaction). The audit log keeps the exact
 texts before and after, so any change can be undone byte for byte, and undoing is itself a
-change.
+change. Each change is journalled before its files are written (bot.storage.journal): a
+process killed part-way has its change finished, or forgotten, by the next one to take the lock.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from bot.core.editor import (
 from bot.core.loader import SOURCES_FILE, KnowledgeError, parse_knowledge
 from bot.core.models import ENTRY_FIELDS, SOURCE_FIELDS, TRANSLATION_LANGUAGES, KnowledgeBase
 from bot.core.translations import KNOWLEDGE_FILE, LANGUAGE_NAMES, PRIMARY
+from bot.storage import journal
 from bot.storage.folder import fingerprint, read_knowledge_files
 from bot.storage.store import KnowledgeStore
 from bot.storage.transaction import finish, locked, read_files, write_files
@@ -261,7 +263,7 @@ class KnowledgeEditor:
     async def preview_import(self, name: str, text: str) -> ImportPreview:
         """Check what adding or replacing file `name` with `text` would do; write nothing."""
         check_name(name)
-        async with locked(self.directory, self._lock):
+        async with self._locked():
             files = await asyncio.to_thread(read_files, self.directory)
         before = files.get(name)
         try:
@@ -283,7 +285,7 @@ class KnowledgeEditor:
     async def apply_import(self, actor: Actor, preview: ImportPreview) -> Change:
         """Write a previewed import, if no knowledge file changed since the preview."""
         check_name(preview.name)
-        async with locked(self.directory, self._lock):
+        async with self._locked():
             files = await asyncio.to_thread(read_files, self.directory)
             if fingerprint(files) != preview.base:
                 raise EditError(
@@ -307,7 +309,7 @@ class KnowledgeEditor:
                 f"Change #{record.id} was a reload ({record.summary}); it changed no file, so "
                 "there is nothing to undo. Undo the edits it picked up, or fix the files."
             )
-        async with locked(self.directory, self._lock):
+        async with self._locked():
             files = await asyncio.to_thread(read_files, self.directory)
             moved = sorted(name for name, text in record.after.items() if files.get(name) != text)
             if moved:
@@ -354,7 +356,7 @@ class KnowledgeEditor:
         A read-only folder has no writers (and no lock file can be made in it).
         """
         if os.access(self.directory, os.W_OK):
-            async with locked(self.directory, self._lock):
+            async with self._locked():
                 yield
         else:
             async with self._lock:
@@ -362,14 +364,14 @@ class KnowledgeEditor:
 
     async def export(self) -> dict[str, bytes]:
         """Return the knowledge files as they are on disk (name -> bytes), for attachments."""
-        async with locked(self.directory, self._lock):
+        async with self._locked():
             files = await asyncio.to_thread(read_knowledge_files, self.directory)
             return {name: text.encode("utf-8") for name, text in files.items()}
 
     async def _commit(
         self, actor: Actor, command: str, build: Callable[[Mapping[str, str]], _Plan]
     ) -> Change:
-        async with locked(self.directory, self._lock):
+        async with self._locked():
             files = await asyncio.to_thread(read_files, self.directory)
             plan = await asyncio.to_thread(build, files)
             return await self._apply(actor, command, files, plan)
@@ -398,8 +400,16 @@ class KnowledgeEditor:
         before: dict[str, str | None],
         after: dict[str, str | None],
     ) -> Change:
-        """Write, swap and audit a validated change."""
-        await asyncio.to_thread(write_files, self.directory, after, before)
+        """Journal, write, swap and audit a validated change, then clear the journal."""
+        entry = journal.JournalEntry(
+            actor.id, actor.name, command, plan.entry_id, plan.summary, before, after
+        )
+        await asyncio.to_thread(journal.write, self.directory, entry)
+        try:
+            await asyncio.to_thread(write_files, self.directory, after, before)
+        except BaseException:
+            await asyncio.to_thread(journal.forget_if_undone, self.directory, entry)
+            raise
         # Building the engine takes a while; the swap itself is one assignment.
         diff = await asyncio.to_thread(self.store.replace, knowledge, files)
         summary = f"{plan.summary}: {diff.summary()}" if plan.with_diff else plan.summary
@@ -412,6 +422,7 @@ class KnowledgeEditor:
             before=before,
             after=after,
         )
+        await asyncio.to_thread(journal.clear, self.directory)
         log.info("Knowledge change #%d: %s of %s", change_id, command, plan.entry_id or "files")
         return Change(
             id=change_id,
@@ -422,6 +433,18 @@ class KnowledgeEditor:
             diff_text=diff_text(before, after),
             files=tuple(after),
         )
+
+    async def recover(self) -> None:
+        """Finish or forget a change interrupted by a crash (also done before every change)."""
+        async with self._locked():
+            pass
+
+    @contextlib.asynccontextmanager
+    async def _locked(self) -> AsyncIterator[None]:
+        """Take the writers' locks, then deal with a change a killed writer left unfinished."""
+        async with locked(self.directory, self._lock):
+            await finish(journal.recover(self.directory, self.database, self.store))
+            yield
 
     async def _undo_refusal(self, record: AuditRecord, moved: Sequence[str]) -> str:
         names = ", ".join(moved)

@@ -38,6 +38,11 @@ class KnowledgeStore:
         return self._engine
 
     @property
+    def fingerprint(self) -> str | None:
+        """`fingerprint` of the files being served; None when they are not known to be on disk."""
+        return self._fingerprint
+
+    @property
     def knowledge(self) -> KnowledgeBase:
         """The knowledge base being served."""
         return self._engine.knowledge
@@ -53,6 +58,7 @@ class KnowledgeStore:
             files = dict(folder)
             current = fingerprint(files)
             if only_if_changed and current == self._fingerprint:
+                self.last_reload_ok = True  # the files are again exactly those being served
                 return Diff()
             engine = Engine(parse_knowledge(files), self.thresholds)
         except Exception:

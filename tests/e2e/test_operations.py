@@ -58,7 +58,7 @@ async def test_health_and_metrics(make_env: MakeEnv) -> None:
     status, body = await get(f"{base}/healthz")
     assert status == 200
     health = json.loads(body)
-    assert health["status"] == "ok" and health["gateway_connected"] is True
+    assert health["status"] == "ok" and health["gateway"] == "connected"
     assert health["knowledge_loaded"] is True and health["entries"] == 48
 
     question = await env.fake.message_create("help", "alice", "what is DOMA?")
@@ -72,15 +72,23 @@ async def test_health_and_metrics(make_env: MakeEnv) -> None:
     assert metric(text, "familyties_knowledge_entries") == 48
     assert metric(text, "familyties_errors_total") == 0
 
-    # A broken edit on disk: the watcher refuses it, keeps serving, and health says so.
+    # A broken edit on disk: the watcher refuses it and keeps serving; /status says so, while
+    # /healthz stays 200 (a restart cannot fix a file, so liveness must not ask for one).
     law = env.knowledge_dir / "law.yaml"
     law.write_text(law.read_text() + "\n  - id: [broken\n")
 
-    async def unhealthy() -> bool:
-        status, _ = await get(f"{base}/healthz")
-        return status == 503
+    async def degraded() -> dict[str, Any] | None:
+        _, body = await get(f"{base}/status")
+        report: dict[str, Any] = json.loads(body)
+        return report if report["degraded"] else None
 
-    await eventually(unhealthy)
+    report = await eventually(degraded)
+    assert report["knowledge"]["serving"] == "previous version"
+    assert report["knowledge"]["problems"] >= 1
+    assert any(p.startswith("law.yaml") for p in report["knowledge"]["problem_list"])
+    assert report["ready"] is True and report["gateway"] == "connected"
+    status, _ = await get(f"{base}/healthz")
+    assert status == 200
     _, text = await get(f"{base}/metrics")
     assert metric(text, "familyties_knowledge_reloads_total", result="failed") >= 1
     assert env.bot.store.engine.decide("what is doma").entry_id == "what-is-doma"
@@ -135,7 +143,12 @@ class BotProcess:
 
 
 async def start_bot_process(
-    fake: FakeDiscord, tmp_path: Path, name: str, knowledge: Path, shard: int | None
+    fake: FakeDiscord,
+    tmp_path: Path,
+    name: str,
+    knowledge: Path,
+    shard: int | None,
+    **settings: Any,
 ) -> BotProcess:
     shards = {} if shard is None else {"shard_count": 2, "shard_ids": [shard]}
     config = tmp_path / f"{name}.yaml"
@@ -150,6 +163,7 @@ async def start_bot_process(
                 "health_port": 0,
                 "cooldowns": {"per_user_seconds": 0, "per_channel_entry_seconds": 0},
                 "semantic": False,
+                **settings,
             }
         )
     )

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from bot.core.editor import DISK
 from tests.e2e.conftest import MakeEnv
 from tests.e2e.test_operations import get
 
@@ -42,7 +43,7 @@ async def test_the_semantic_stage_switches_on_in_the_background(make_env: MakeEn
     # A reload builds the new base's stage again, reusing the cached vectors.
     law = env.knowledge_dir / "law.yaml"
     law.write_text(law.read_text().replace("What is the Defense", "What was the Defense", 1))
-    env.bot.store.reload()
+    await env.bot.editor.reload(DISK)  # as /kb reload and the watcher do: swapped in a thread
     assert env.bot.store.engine.semantic is None  # lexical until the new stage is ready
     for _ in range(3000):
         if env.bot.store.engine.semantic is not None:

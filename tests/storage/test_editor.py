@@ -501,6 +501,9 @@ async def test_failure_in_a_later_file_puts_back_the_earlier_ones(
     calls: list[str] = []
 
     def fail_second(source: Any, target: Any) -> None:
+        if not str(target).endswith(".yaml"):  # the edit journal
+            real_replace(source, target)
+            return
         calls.append(str(target))
         if len(calls) == 2:
             raise OSError("disk full")

@@ -25,9 +25,10 @@ from bot.core.replies import answer_for
 from bot.core.translations import LANGUAGE_NAMES, translation_gaps
 from bot.exts.moderation._export import export_attachments
 from bot.exts.moderation._fields import problems_text, too_big_to_edit
-from bot.exts.moderation._modlog import ModLog, change_message, reload_message
+from bot.exts.moderation._modlog import ModLog, change_message, fallback_message, reload_message
 from bot.exts.moderation._translation import AddFlow, TranslationModal
 from bot.exts.moderation._views import ConfirmView, EntryModal, Pager, SourceModal
+from bot.storage.snapshot import Fallback
 from bot.ui.render import answer_embed
 
 log = logging.getLogger(__name__)
@@ -148,6 +149,13 @@ class KnowledgeAdmin(commands.Cog):
     async def on_knowledge_reload(self, outcome: Reload) -> None:
         """Announce a recorded reload (from disk, or `/kb reload`) in every mod-log."""
         await self.mod_log.send(reload_message(outcome))
+
+    @commands.Cog.listener()
+    async def on_knowledge_fallback(self, fallback: Fallback) -> None:
+        """Say in every mod-log, once after start-up, that the last-good snapshot is served."""
+        await self.mod_log.send(
+            fallback_message(fallback.error.problems, fallback.snapshot.saved_at)
+        )
 
     async def _entry(self, interaction: discord.Interaction[Any], entry_id: str) -> Entry | None:
         """Find an entry, or tell the moderator it does not exist."""

@@ -6,16 +6,19 @@ mentions are escaped, and messages are sent pinging no one.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from collections.abc import Sequence
 
 import discord
 from discord.ext import commands
 
 from bot.core.editor import Change, Reload
+from bot.core.loader import Problem
 from bot.settings import ChannelRef
 from bot.ui.render import NO_PINGS
 
-__all__ = ["ModLog", "change_message", "plain", "reload_message"]
+__all__ = ["ModLog", "change_message", "fallback_message", "plain", "reload_message"]
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,19 @@ def reload_message(outcome: Reload) -> str:
     return _cut(
         f"⚠️ {who} · {how} · {number}: the reload failed; still serving the previous "
         f"version. Fix these:\n{problems}"
+    )
+
+
+def fallback_message(problems: Sequence[Problem], saved_at: dt.datetime) -> str:
+    """Word a start-up that found the files broken and serves the last-good snapshot."""
+    files = ", ".join(sorted({problem.file for problem in problems}))
+    listed = "\n".join(f"• {plain(str(problem))}" for problem in problems[:10])
+    more = f"\n…and {len(problems) - 10} more." if len(problems) > 10 else ""
+    return _cut(
+        f"⚠️ The knowledge files have {len(problems)} problem(s) (in {plain(files)}), so after "
+        f"restarting I am serving the last good version (saved "
+        f"{saved_at.isoformat(timespec='minutes')}). Fix the files; I pick up the fix by "
+        f"myself (or use `/kb reload`):\n{listed}{more}"
     )
 
 
