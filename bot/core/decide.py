@@ -13,6 +13,7 @@ from enum import StrEnum
 from bot.core.matching import Match, Matcher
 from bot.core.matching.semantic import OUT_OF_SCOPE, PERSONAL, SemanticStage
 from bot.core.models import KnowledgeBase
+from bot.core.normalize import visible
 from bot.core.policy import Thresholds
 from bot.core.question import Question, asked_kinds
 from bot.core.triage import Triage, triage
@@ -87,7 +88,7 @@ class Engine:
         """
         limits = self.thresholds
         if isinstance(text, str):
-            text = text.strip()[: limits.max_chars]
+            text = visible(text).strip()[: limits.max_chars]
             if not any(character.isalnum() for character in text):
                 return Decision(Kind.NONE)
             question = Question.read(text, self.matcher.tuning)

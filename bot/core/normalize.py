@@ -15,7 +15,15 @@ from typing import TypeVar
 
 import snowballstemmer
 
-__all__ = ["STOPWORDS", "Normalizer", "content_words", "normalize", "stem", "tokens"]
+__all__ = [
+    "STOPWORDS",
+    "Normalizer",
+    "content_words",
+    "normalize",
+    "stem",
+    "tokens",
+    "visible",
+]
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
 
@@ -126,6 +134,16 @@ _LEXICON_PAIRS_ASCII = tuple((first.encode(), second.encode()) for first, second
 _ASCII_WORDS = bytes(
     code if chr(code).isascii() and chr(code).isalnum() else ord(" ") for code in range(256)
 )
+
+
+def visible(text: str) -> str:
+    """Drop invisible format characters (bidi controls, zero-width joiners and spaces).
+
+    They carry no words, and must not change how long a message reads or how it is split.
+    """
+    if text.isascii():
+        return text
+    return "".join(character for character in text if unicodedata.category(character) != "Cf")
 
 
 def normalize(text: str) -> str:

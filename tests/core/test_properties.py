@@ -70,3 +70,12 @@ def test_compose_handles_a_decision_naming_entries_that_are_gone(kind: Kind) -> 
     assert reply.answer is None
     assert reply.suggestions == ()
     assert reply.text()
+
+
+def test_invisible_characters_do_not_make_a_message_long() -> None:
+    """Bidi controls and zero-width spaces are dropped before a message's length is read."""
+    text = "sorry if this was asked. who announced the new guidance for gay couples in 2012?"
+    assert len(text) == engine().matcher.tuning.long_message  # one more character is long
+    plain = engine().decide(text, Mode.ASK)
+    noisy = engine().decide("".join(BIDI) + text + "\u200b", Mode.ASK)
+    assert (noisy.kind, noisy.entry_id, noisy.score) == (plain.kind, plain.entry_id, plain.score)
