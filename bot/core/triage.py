@@ -21,7 +21,7 @@ __all__ = ["Triage", "triage"]
 _PEOPLE = (
     r"partner|husband|wife|spouse|boyfriend|girlfriend|bf|gf|fiance|fiancee|fiancé|fiancée"
     r"|family|son|daughter|mother|father|mom|mum|dad|brother|sister|kids|children|child"
-    r"|lover|love|significant other|other half"
+    r"|lover|love|significant other|other half|hubby|wifey|bae|babe|boo|man|guy|girl"
 )
 _OWN_THINGS = (
     r"case|visa|status|hearing|court|lawyer|attorney|green card|application|petition"
@@ -47,19 +47,31 @@ _PERSONAL = _any(
     r"\b(?:sponsor|petition for|deport|detain|arrest|take|help) (?:me|us)\b",
     r"\b(?:im|ive|i m|i ve)\b",  # "I'm" typed without its apostrophe
     r"\bwere (?:getting|going|planning|trying|living|married|engaged|together|scared)\b",
-    r"\b(?:took|taking|arrested|detained|deported|picked up|stopped) (?:him|her|them|me|us)\b",
+    r"\b(?:took|taking|arrested|detained|deported|picked up|stopped|grabbed|nabbed|pulled)"
+    r" (?:him|her|them|me|us)\b",
+    # Someone taken and held, said of the one who holds them ("they have him", "ice got her").
+    r"\b(?:they|ice|immigration|la migra|the migra|police|cops) (?:have|has|have got|got|still"
+    r" have|are holding|is holding|took|picked up|grabbed) (?:him|her|them|me|us)\b",
     r"\b(?:i|we) (?:am|are|was|were|have|had|got|get|received|overstayed|entered|came|live"
-    r"|lived|been|will be|just|still|currently|now)\b",
+    r"|lived|been|will be|just|still|currently|now|stayed|arrived|got here)\b",
     r"\b(?:deport|deported|detain|detained|arrest|arrested|separate|separated) (?:me|us)\b",
     r"\b(?:he|she|they) (?:is|are|was|were|has|have|got) (?:been )?(?:detained|arrested"
     r"|deported|in proceedings)\b",
+    r"\b(?:he|she|they) (?:has|have|had|got) (?:a |an |his |her |their )?(?:check in|hearing"
+    r"|court date|ice appointment|ankle monitor|ankle bracelet|deportation order|removal order)\b",
 )
 
 # A concrete legal circumstance (not a topic: "green card" or "marriage" alone is a topic).
 _SITUATION = _any(
     r"\bcourt\b|\bhearing\b|\bjudge\b|\bnotice to appear\b|\bnta\b",
     r"\bdetain\w*|\bdetention\b|\barrest\w*|\bpicked up\b|\bpick up\b|\bcustody\b|\bjail\b",
-    r"\bice (?:is|was|are|came|come|showed up|at|raided|knocked|took|arrested|stopped|called)\b",
+    r"\bice (?:is|was|are|came|come|showed up|at|raided|knocked|took|arrested|stopped|called"
+    r"|has|have|got|grabbed|picked|detained|is holding)\b",
+    # Detention in slang and stops that end in custody.
+    r"\b(?:they|police|cops|immigration|la migra|the migra) (?:have|has|have got|got|still have"
+    r"|are holding|is holding|grabbed|nabbed) (?:him|her|them|me|us|my|our)\b",
+    r"\blocked up\b|\bbehind bars\b|\bholding cell\b|\bla migra\b|\bpulled (?:\w+ )?over\b",
+    r"\btraffic stop\b|\b(?:stopped|grabbed|nabbed) (?:my|our)(?: \w+)? (?:" + _PEOPLE + r")\b",
     r"\b(?:my|our|his|her) (?:case|hearing|court date|lawyer|attorney|petition|application"
     r"|interview|papers)\b",
     r"\bcheckpoint\b|\btook (?:him|her|them)\b|\bdeported\b|\bremoved from\b",
@@ -70,7 +82,13 @@ _SITUATION = _any(
     r"\btake (?:him|her|them|me|us) away\b|\b(?:deport|detain|arrest)\w* (?:my|our)\b",
     r"\bdeportation order\b|\bremoval order\b|\border of removal\b|\bordered removed\b",
     r"\b(?:removal|deportation|immigration) (?:proceedings|case)\b|\bin proceedings\b",
-    r"\bcheck in\b|\bcheck ins\b|\bankle monitor\b",
+    r"\bcheck in\b|\bcheck ins\b|\bankle (?:monitor|bracelet)\b|\bice office\b",
+    # Reporting to immigration, a condition of release (check-ins, supervision).
+    r"\breport\w* (?:in )?(?:to|at|with) (?:the |an |a )?(?:ice|immigration|uscis|dhs"
+    r"|deportation)\b|\border of supervision\b|\b(?:ice|deportation|asylum) (?:officer|agent)s?\b",
+    # Arriving on a visa: one's own entry history.
+    r"\b(?:came|entered|arrived|got here)(?: \w+){0,3} (?:on|with) (?:a |an |my |his |her )?"
+    r"(?:\w+ )?visa\b",
     r"\b(?:visa|status|permit|papers|h1b|j1|f1|opt) (?:has |have |had |is |was |will )?(?:expired"
     r"|expire\w*|ran out|run out|runs out|running out|ending|ends|end)\b",
     r"\boverstay\w*|\bout of status\b|\bundocumented\b|\bwithout papers\b|\bno papers\b",
@@ -94,6 +112,13 @@ _ADVICE = _any(
     r"\bcan (?:i|we) (?:still )?(?:apply|sponsor|petition|stay|marry|get|bring|file|remain"
     r"|keep|be deported)\b",
     r"\bshould (?:i|we) (?:get )?(?:marry|married|apply|leave|go|stay|file|sign|tell)\b",
+    # What to say or show before an official in one's own case.
+    r"\b(?:should|do|can|must|shall|would) (?:i|we|he|she|they|my \w+|our \w+) (?:tell|say|mention"
+    r"|disclose|admit|explain|show|bring up)(?: \w+){0,3}? (?:to |at |in |with )?"
+    r"(?:the |an |a |my |our |his |her )?"
+    r"(?:judge|officer|officers|ice|immigration|agent|agents|interviewer|uscis|dhs|court"
+    r"|hearing|interview|check in|prosecutor|police)\b",
+    r"\bwhat (?:should|do|can|must|shall) (?:i|we|he|she|they) (?:tell|say|mention|show|bring)\b",
     r"\bhow (?:can|do|could|should) (?:i|we) (?:apply|stay|sponsor|petition|protect|prove"
     r"|stop|avoid|fight|bring (?:my|our|him|her)|keep (?:my|our|him|her)|make (?:my|our)"
     r"|use (?:this|it|the))\b",
@@ -116,6 +141,8 @@ _ADVICE = _any(
 _ELIGIBILITY = _any(
     r"\b(?:is|does|do|would|will|could) (?:my|our) (?:\w+ )?(?:relationship|partnership|marriage"
     r"|union) (?:long enough|enough|count|counts|qualify|qualifies|meet|fit)\b",
+    r"\b(?:apply|applies|cover|covers|include|includes|protect|protects) (?:to |for )?(?:me|us)\b",
+    r"\bam i (?:included|protected|eligible|covered)\b",
 )
 
 # Words that put a request for help in immigration territory ("help me with my resume" is not).
@@ -125,6 +152,7 @@ _IMMIGRATION = _any(
     r"\bcase\b|\bpapers\b|\bqualify\b|\beligible\b|\bguidance\b|\bpolicy\b|\bmarr\w*",
     r"\bdocuments?\b|\bproof\b|\bprove\b|\bevidence\b",
     rf"\b(?:{_PEOPLE})(?:s|es)?\b|\bstay\b|\bremoval\b|\buscis\b|\bdhs\b",
+    r"\bjudge\b|\bhearing\b|\bofficer\b|\bcheck in\b|\bmigra\b",
 )
 
 # Thanks and praise for the bot: chat to reply to kindly, not a question to match.
@@ -148,6 +176,7 @@ _SIGNALS = (
 _PEOPLE_ES = (
     r"pareja|esposo|esposa|marido|mujer|novio|novia|prometido|prometida|partner|familia|hijo"
     r"|hija|mama|papa|madre|padre|hermano|hermana|companero|companera|jevo|jeva|bf|gf"
+    r"|chavo|chava|chico|chica|morro|morra|viejo|vieja|amor|hombre"
 )
 _OWN_THINGS_ES = (
     r"caso|visa|estatus|status|audiencia|corte|abogado|abogada|green card|solicitud|peticion"
@@ -156,6 +185,8 @@ _OWN_THINGS_ES = (
 _ARRESTED_ES = (
     r"detuvo|detuvieron|agarro|agarraron|arresto|arrestaron|deporto|deportaron|llevo|llevaron"
     r"|paro|pararon|levanto|levantaron|quieren deportar|van a deportar|pueden deportar"
+    r"|cogio|cogieron|encerraron|lleven|van a llevar|tienen (?:en|ahi|alla|encerrad\w*"
+    r"|detenid\w*|pres[oa]s?)"
 )
 
 _PERSONAL_ES = _any(
@@ -163,7 +194,8 @@ _PERSONAL_ES = _any(
     rf"\b(?:mi|mis|nuestro|nuestra|nuestros|nuestras)(?: \w+)? (?:{_OWN_THINGS_ES})\b",
     rf"\b(?:lo|la|los|las|le|les|me|nos) (?:{_ARRESTED_ES})\b",
     r"\b(?:tengo|tenemos|estoy|estamos|soy|somos|vivo|vivimos|llegue|llegamos|entre|entramos"
-    r"|recibi|recibimos|me case|nos casamos|me quede|nos quedamos|me llego|nos llego)\b",
+    r"|recibi|recibimos|me case|nos casamos|me quede|nos quedamos|me llego|nos llego"
+    r"|voy|vamos|fui|fuimos|tuve|tuvimos)\b",
     r"\b(?:de|a) mi (?:pareja|esposo|esposa|novio|novia|partner)\b",
 )
 
@@ -171,6 +203,22 @@ _SITUATION_ES = _any(
     r"\baudiencia\b|\bcorte\b|\bjuez\b|\bjueza\b|\bcourt\b|\bcomparecencia\b|\bnta\b",
     r"\bdetenid\w*|\bdetencion\b|\bdetuv\w*|\barrest\w*|\bagarr\w*|\bcarcel\b|\bpres[oa]\b",
     r"\bcustodia\b|\bla migra\b|\bice (?:vino|llego|toco|se llevo|detuvo|agarro|paro|esta)\b",
+    # Detention in slang ("la hielera", "lo tienen"), stops that end in custody ("lo pararon").
+    r"\bhielera\b|\bperrera\b|\bencerrad[oa]s?\b|\bencerraron\b|\breten\b|\bretenes\b"
+    r"|\bcheckpoint\b",
+    r"\bse (?:lo|la|los|las) (?:llevaron|llevo|lleven|llevaran|van a llevar|pueden llevar)\b",
+    r"\b(?:lo|la|los|las|me|nos) (?:pararon|paro|cogio|cogieron|levantaron)\b",
+    r"\b(?:lo|la|los|las|me|nos) tienen (?:en|ahi|alla|pres[oa]s?)\b|\bque (?:lo|la|los|las)"
+    r" tienen\b|\b(?:lo|la|los|las) tienen$",
+    # Reporting to immigration, a condition of release ("firmar con ICE", "el grillete").
+    r"\b(?:reportar\w*|reporto|reporta|firmar\w*|firma|firmo|presentar\w*|presenta|presento)"
+    r" (?:con|en|ante|a) (?:la |el )?(?:migra|migracion|inmigracion|ice|uscis|oficial|juez)\b",
+    r"\bgrillete\b|\bbrazalete electronico\b|\boficial de (?:ice|inmigracion|migracion|asilo"
+    r"|uscis)\b",
+    # Arriving on a visa, one's own entry history ("entré con visa de turista").
+    r"\bvisa de (?:turista|estudiante|trabajo|prometid[oa]|paseo|visitante)\b",
+    r"\b(?:entre|entramos|entro|llegue|llegamos|llego|vine|vinimos)(?: \w+){0,3} (?:con|en|sin)"
+    r" (?:una |la |mi )?(?:visa|papeles|permiso|pasaporte)\b",
     r"\borden de (?:deportacion|remocion|salida)\b|\bdeportacion\b|\bdeportad\w*|\bdeportar\w*",
     r"\bremocion\b|\ben proceso\b|\bproceso de (?:deportacion|remocion|asilo)\b",
     r"\b(?:visa|permiso|estatus|pasaporte|status) (?:vencid[oa]|expirad[oa]|se vencio|vence)\b",
@@ -179,7 +227,8 @@ _SITUATION_ES = _any(
     r"\bsin papeles\b|\bindocumentad\w*|\bsin estatus\b|\bfuera de estatus\b|\bme quede\b",
     r"\bcruce la frontera\b|\bcruzamos la frontera\b|\bentre sin\b|\bentramos sin\b",
     r"\bpermiso de trabajo\b|\basilo\b|\bme (?:lo |la )?negaron\b|\bnos (?:lo |la )?negaron\b",
-    r"\b(?:cita|entrevista) (?:en|con|de) (?:inmigracion|uscis|ice)\b",
+    r"\b(?:cita|entrevista) (?:en|con|de) (?:inmigracion|migracion|la migra|uscis|ice|el juez"
+    r"|el oficial)\b",
     r"\bcarta de (?:ice|uscis|inmigracion)\b|\bme llego una carta\b|\bnos llego una carta\b",
     r"\bdui\b|\bantecedentes\b|\brecord criminal\b|\bcondena\w*|\bdelito\b",
     r"\blos papeles de (?:mi|nuestro|nuestra)\b|\b(?:nos casamos|me case|estamos casad[oa]s)\b",
@@ -201,12 +250,19 @@ _ADVICE_ES = _any(
     r"\b(?:necesito|buscar|conseguir|recomiendan|recomienden) (?:un |una )?(?:abogad[oa])\b",
     r"\b(?:asesoria|ayuda|consejo) legal\b|\bme (?:afecta|ayuda|sirve) (?:esto|esta)\b",
     r"\bnos (?:afecta|ayuda|sirve) (?:esto|esta)\b",
+    # What to say or show before an official in one's own case ("¿le digo al juez...?").
+    r"\b(?:le|les) (?:digo|decimos|menciono|mencionamos|cuento|contamos|explico|muestro|enseno"
+    r"|debo decir|debemos decir|tengo que decir|tenemos que decir|puedo decir|deberia decir)\b",
+    r"\b(?:debo|debemos|deberia|deberiamos|tengo que|tenemos que|puedo|podemos) (?:decirle"
+    r"|decirles|mencionarle|mencionarles|contarle|explicarle|mostrarle|ensenarle)\b",
 )
 
 _ELIGIBILITY_ES = _any(
     r"\b(?:cuenta|califica|sirve|alcanza) (?:mi|nuestra|nuestro) (?:\w+ )?(?:relacion|pareja"
     r"|union|matrimonio)\b",
     r"\b(?:mi|nuestra) relacion (?:cuenta|califica|es suficiente|sirve)\b",
+    r"\b(?:me|nos) (?:aplica|aplicaria|aplican|cubre|cubriria|protege|protegeria|incluye)\b",
+    r"\b(?:aplica|aplicaria|cubre|protege|sirve) (?:para|a) (?:mi|nosotros|nosotras)$",
 )
 
 _IMMIGRATION_ES = _any(
@@ -215,6 +271,7 @@ _IMMIGRATION_ES = _any(
     r"\basilo\b|\babogad\w*|\blegal\b|\bcorte\b|\bcaso\b|\bpapeles\b|\bcalific\w*|\belegible\b",
     r"\bdocumentos\b|\bpruebas\b|\bremocion\b|\buscis\b|\bdhs\b|\bquedar\w*|\bguia\b",
     rf"\b(?:{_PEOPLE_ES})(?:s|es)?\b",
+    r"\bmigracion\b|\bjuez\b|\bjueza\b|\baudiencia\b|\boficial\b",
 )
 
 _THANKS_ES = _any(r"\bgracias\b|\bmil gracias\b|\bque buen bot\b|\bbuen bot\b|\bte pasaste\b")

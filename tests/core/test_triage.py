@@ -14,7 +14,7 @@ import yaml
 from bot.core import question as question_module
 from bot.core.normalize import normalize
 from bot.core.question import asked_kinds, sentences
-from bot.core.triage import _SIGNALS
+from bot.core.triage import _SIGNALS, triage
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -89,3 +89,41 @@ def test_the_quick_check_for_a_kind_word_skips_no_kind(monkeypatch: pytest.Monke
     monkeypatch.setattr(question_module, "_MAY_ASK_A_KIND", re.compile(""))
     assert [asked_kinds(text) for text in samples] == quick
     assert sum(bool(kinds) for kinds in quick) >= 20
+
+
+# Written for these tests (not from evaluation/): detention slang, stops that end in custody,
+# reporting to immigration, what to tell an official, and whether the guidance covers oneself.
+PERSONAL_SITUATIONS = [
+    "ice got my hubby on his way to work",
+    "they have him at the processing center since friday",
+    "my girl got pulled over and taken, nobody knows where",
+    "cops stopped my boyfriend and called la migra",
+    "my wife is locked up and i cant reach her",
+    "my partner reports to ICE every month, will that ever end?",
+    "he has a check-in at the ice office tuesday",
+    "my husband wears an ankle bracelet since his release",
+    "should i tell the judge i have a same sex partner",
+    "do we mention our relationship to the officer at the interview?",
+    "what should I say at my hearing",
+    "does this guidance apply to me? i came here on a student visa in 2010",
+    "am i included if i overstayed",
+    "would the memo protect us",
+]
+
+NOT_PERSONAL = [
+    "my boyfriend and I just adopted a kitten",
+    "who does the guidance apply to",
+    "what did ice officers have to consider under the memo",
+    "does the guidance cover couples who are not married",
+    "what is a check in with immigration, in general",
+]
+
+
+@pytest.mark.parametrize("text", PERSONAL_SITUATIONS)
+def test_personal_situations_go_to_the_contact_page(text: str) -> None:
+    assert triage(text).legal, triage(text).signals
+
+
+@pytest.mark.parametrize("text", NOT_PERSONAL)
+def test_small_talk_and_general_questions_are_not_personal(text: str) -> None:
+    assert not triage(text).legal, triage(text).signals

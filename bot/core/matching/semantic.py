@@ -87,17 +87,17 @@ class Calibration:
 
 
 CALIBRATION = Calibration(
-    semantic=2.23,
-    lexical=5.547,
-    coverage=-2.53,
-    evidence=-0.38,
-    semantic_first=-0.125,
-    lexical_first=0.507,
-    unmatched=0.853,
-    bias=0.499,
-    answer=0.68,
-    listen=0.72,
-    lead=0.0,
+    semantic=2.234,
+    lexical=5.553,
+    coverage=-2.565,
+    evidence=-0.377,
+    semantic_first=-0.141,
+    lexical_first=0.496,
+    unmatched=0.847,
+    bias=0.519,
+    answer=0.67,
+    listen=0.71,
+    lead=0.28,
     suggest=0.33,
     personal=0.5,
 )
