@@ -73,12 +73,17 @@ _SITUATION = _any(
     r"\blocked up\b|\bbehind bars\b|\bholding cell\b|\bla migra\b|\bpulled (?:\w+ )?over\b",
     r"\btraffic stop\b|\b(?:stopped|grabbed|nabbed) (?:my|our)(?: \w+)? (?:" + _PEOPLE + r")\b",
     r"\b(?:my|our|his|her) (?:case|hearing|court date|lawyer|attorney|petition|application"
-    r"|interview|papers)\b",
+    r"|interview|papers|situation)\b",
     r"\bcheckpoint\b|\btook (?:him|her|them)\b|\bdeported\b|\bremoved from\b",
     r"\b(?:h1b|h 1b|j1|j 1|f1|f 1|k1|k 1|b2|b 2|opt|tps)\b",
     r"\bdui\b|\bcriminal record\b|\bconvict\w*|\bfelony\b|\bmisdemeanor\b|\bcharged with\b",
     r"\bimmigration (?:office|interview|appointment|officer)\b",
     r"\b(?:letter|notice|call|visit) from (?:ice|uscis|immigration|dhs)\b|\bin trouble\b",
+    # Mail from the immigration authorities: one's own case has been written to.
+    r"\b(?:letter|letters|notice|envelope|mail|email|something|paper|papers|document|documents"
+    r"|summons) (?:from|by) (?:the )?(?:ice|uscis|immigration|dhs|homeland security"
+    r"|department of homeland security|immigration court)\b",
+    r"\b(?:ice|uscis|dhs|immigration|homeland security) (?:sent|mailed|wrote)\b",
     r"\btake (?:him|her|them|me|us) away\b|\b(?:deport|detain|arrest)\w* (?:my|our)\b",
     r"\bdeportation order\b|\bremoval order\b|\border of removal\b|\bordered removed\b",
     r"\b(?:removal|deportation|immigration) (?:proceedings|case)\b|\bin proceedings\b",
@@ -92,6 +97,14 @@ _SITUATION = _any(
     r"\b(?:visa|status|permit|papers|h1b|j1|f1|opt) (?:has |have |had |is |was |will )?(?:expired"
     r"|expire\w*|ran out|run out|runs out|running out|ending|ends|end)\b",
     r"\boverstay\w*|\bout of status\b|\bundocumented\b|\bwithout papers\b|\bno papers\b",
+    r"\b(?:does not|do not|did not|never) (?:have|had|got) (?:any )?(?:papers|status|documents"
+    r"|legal status)\b|\b(?:has|have|had) no (?:legal )?(?:papers|status|documents)\b",
+    # Leaving under an order or a grant: voluntary departure, travel that risks re-entry.
+    r"\bvoluntary departure\b|\bself deport\w*",
+    r"\b(?:risky|safe|dangerous|a risk|risk|ok|okay|a problem) (?:for (?:me|us|him|her|them"
+    r"|my \w+|our \w+) )?to (?:fly|travel|leave|go home|go back|cross|visit)\b",
+    r"\bcan (?:i|we|he|she|they|my \w+|our \w+) (?:still |safely )?(?:travel|fly|leave the"
+    r" country|leave the us|go back home|visit home)\b",
     r"\bentered (?:illegally|without)\b|\bcrossed the border\b",
     r"\b(?:student|tourist|work|fiance|fiancé|k 1|k1|h 1b|h1b|f 1|f1|j 1|j1) visa\b",
     r"\bwork (?:card|permit)\b|\bgreen card (?:interview|application)\b|\bi 130\b|\bi130\b",
@@ -105,7 +118,11 @@ _ADVICE = _any(
     r"\bwhat (?:should|do|can|shall|must) (?:i|we) (?:have to |need to )?do\b",
     r"\bwhat (?:i|we) (?:have to|need to|should|must|can) do\b",
     r"\bwhat (?:are|is) (?:my|our) (?:chances|options|odds)\b",
-    r"\b(?:do|does|did|would|will|could|can) (?:i|we|my \w+|our \w+) qualify\b",
+    r"\b(?:do|does|did|would|will|could|can) (?:i|we|he|she|they|my \w+|our \w+) qualify\b",
+    # Proving one's own relationship to the authorities.
+    r"\b(?:show|prove|demonstrate) (?:that )?(?:we are|i am|we were) (?:a couple|together"
+    r"|partners|in a relationship|for real|real)\b|\bprove (?:my|our) (?:relationship"
+    r"|partnership|marriage|union)\b",
     r"\b(?:do|would|will|should) (?:i|we) need\b|\bshould (?:my|our) \w+\b",
     r"\bcan (?:he|she|they) (?:sponsor|petition for) (?:me|us)\b",
     r"\b(?:am i|are we|is my \w+) (?:eligible|covered|safe)\b",
@@ -230,6 +247,19 @@ _SITUATION_ES = _any(
     r"\b(?:cita|entrevista) (?:en|con|de) (?:inmigracion|migracion|la migra|uscis|ice|el juez"
     r"|el oficial)\b",
     r"\bcarta de (?:ice|uscis|inmigracion)\b|\bme llego una carta\b|\bnos llego una carta\b",
+    # Mail from the immigration authorities ("un sobre de migración", "carta del ICE").
+    r"\b(?:carta|cartas|sobre|aviso|notificacion|citatorio|papel|papeles|correo) (?:de|del|de la)"
+    r" (?:ice|uscis|inmigracion|migracion|la migra|migra|seguridad nacional"
+    r"|corte de inmigracion)\b",
+    r"\bno (?:tiene|tienen|tengo|tenemos|tenia|tenian) (?:papeles|estatus|status"
+    r"|documentos)\b",
+    r"\bsalida voluntaria\b|\bautodeport\w*",
+    # Travel that risks one's own re-entry ("¿puede viajar mi pareja?").
+    r"\b(?:puede|puedo|podemos|pueden|podria|podriamos|es seguro|es peligroso|es riesgoso"
+    r"|es arriesgado|arriesgado|peligroso|riesgoso)(?: \w+){0,2} (?:viajar|volar|salir del pais"
+    r"|salir de estados unidos|ir a (?:su|mi) pais)\b",
+    # Said of one person ("que no lo deporten"); "los" is as often people in general.
+    r"\b(?:lo|la|me|nos) (?:deporten|deportaran|deporte|vayan a deportar|saquen del pais)\b",
     r"\bdui\b|\bantecedentes\b|\brecord criminal\b|\bcondena\w*|\bdelito\b",
     r"\blos papeles de (?:mi|nuestro|nuestra)\b|\b(?:nos casamos|me case|estamos casad[oa]s)\b",
     r"\bunion civil\b|\bpareja de hecho\b|\bcourt date\b",
@@ -250,6 +280,14 @@ _ADVICE_ES = _any(
     r"\b(?:necesito|buscar|conseguir|recomiendan|recomienden) (?:un |una )?(?:abogad[oa])\b",
     r"\b(?:asesoria|ayuda|consejo) legal\b|\bme (?:afecta|ayuda|sirve) (?:esto|esta)\b",
     r"\bnos (?:afecta|ayuda|sirve) (?:esto|esta)\b",
+    r"\b(?:ella|el|mi \w+|nuestr[oa] \w+) (?:califica|calificaria|es elegible)\b",
+    r"\b(?:nos|me) (?:conviene|convendria|conviene mas)\b",
+    # Proving one's own relationship ("¿cómo demuestro que mi relación es real?").
+    r"\bcomo (?:demuestro|demostramos|pruebo|probamos|compruebo|comprobamos|muestro|mostramos"
+    r"|demostrar|probar|comprobar)\b",
+    r"\bque (?:papeles|documentos|pruebas|evidencias?) (?:necesito|necesitamos|ocupo|ocupamos"
+    r"|tengo que|tenemos que|debo|debemos|hay que|pido|piden)\b",
+    r"\b(?:mostrar|demostrar|probar|comprobar) que (?:somos|soy|estamos|mi|nuestra|nuestro)\b",
     # What to say or show before an official in one's own case ("¿le digo al juez...?").
     r"\b(?:le|les) (?:digo|decimos|menciono|mencionamos|cuento|contamos|explico|muestro|enseno"
     r"|debo decir|debemos decir|tengo que decir|tenemos que decir|puedo decir|deberia decir)\b",
@@ -261,6 +299,7 @@ _ELIGIBILITY_ES = _any(
     r"\b(?:cuenta|califica|sirve|alcanza) (?:mi|nuestra|nuestro) (?:\w+ )?(?:relacion|pareja"
     r"|union|matrimonio)\b",
     r"\b(?:mi|nuestra) relacion (?:cuenta|califica|es suficiente|sirve)\b",
+    r"\b(?:(?:es|sera|seria) suficiente|basta|alcanza) para que no (?:lo|la|me|nos)\b",
     r"\b(?:me|nos) (?:aplica|aplicaria|aplican|cubre|cubriria|protege|protegeria|incluye)\b",
     r"\b(?:aplica|aplicaria|cubre|protege|sirve) (?:para|a) (?:mi|nosotros|nosotras)$",
 )
@@ -270,8 +309,9 @@ _IMMIGRATION_ES = _any(
     r"\bgreen card\b|\bresidencia\b|\bciudadan\w*|\bpatrocin\w*|\bpeticion\b|\bpedir\w*",
     r"\basilo\b|\babogad\w*|\blegal\b|\bcorte\b|\bcaso\b|\bpapeles\b|\bcalific\w*|\belegible\b",
     r"\bdocumentos\b|\bpruebas\b|\bremocion\b|\buscis\b|\bdhs\b|\bquedar\w*|\bguia\b",
+    r"\brelacion\b|\bunion\b|\bevidencias?\b",
     rf"\b(?:{_PEOPLE_ES})(?:s|es)?\b",
-    r"\bmigracion\b|\bjuez\b|\bjueza\b|\baudiencia\b|\boficial\b",
+    r"\bmigracion\b|\bjuez\b|\bjueza\b|\baudiencia\b|\boficial\b|\bcasar\w*|\bmatrimonio\b",
 )
 
 _THANKS_ES = _any(r"\bgracias\b|\bmil gracias\b|\bque buen bot\b|\bbuen bot\b|\bte pasaste\b")

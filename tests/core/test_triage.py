@@ -108,6 +108,16 @@ PERSONAL_SITUATIONS = [
     "does this guidance apply to me? i came here on a student visa in 2010",
     "am i included if i overstayed",
     "would the memo protect us",
+    # written for the undocumented-partner, mail, travel and proof classes
+    "my fiance doesn't have any papers, does he qualify?",
+    "my boyfriend has no status and we are thinking should we get married",
+    "my husband got a letter from USCIS this morning",
+    "ICE mailed something to our apartment for my wife",
+    "my partner was granted voluntary departure last month",
+    "is it safe for my girlfriend to travel to mexico with her papers like that",
+    "can my husband still fly to see his dad",
+    "how can we prove we are a couple when we never lived together",
+    "what documents do we need to prove our relationship",
 ]
 
 NOT_PERSONAL = [
@@ -116,6 +126,11 @@ NOT_PERSONAL = [
     "what did ice officers have to consider under the memo",
     "does the guidance cover couples who are not married",
     "what is a check in with immigration, in general",
+    "does the guidance help people who do not have papers",
+    "what is voluntary departure",
+    "is it safe to travel to russia as a gay man",
+    "my girlfriend and i are going to fly to paris next week",
+    "who sent the letter from dhs to congress",
 ]
 
 
