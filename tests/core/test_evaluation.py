@@ -158,6 +158,13 @@ def test_every_personal_legal_question_is_routed(mode: Mode) -> None:
 
 
 @pytest.mark.parametrize("mode", [Mode.ASK, Mode.LISTEN])
+def test_spanish_personal_situations_are_routed_by_the_rules_alone(mode: Mode) -> None:
+    spanish = tuple(item for item in items() if item.lang == "es" and item.expect == "legal")
+    report = evaluation().evaluate(Engine(knowledge()), spanish, mode)
+    assert report.legal_recall.value == 1.0, [o.item.q for o in report.misses]
+
+
+@pytest.mark.parametrize("mode", [Mode.ASK, Mode.LISTEN])
 def test_off_topic_messages_get_silence(mode: Mode) -> None:
     silence = report(mode).silence
     noisy = [

@@ -44,11 +44,12 @@ def test_at_most_one_confident_wrong_answer(
     assert len(wrong) <= 1, [f"{o.item.q!r} -> {o.decision.entry_id}" for o in wrong]
 
 
+@pytest.mark.parametrize("lang", ["en", "es"])
 @pytest.mark.parametrize("mode", list(Mode))
-def test_every_english_personal_situation_is_routed(
-    reports: dict[tuple[str, Mode], Any], mode: Mode
+def test_every_personal_situation_is_routed(
+    reports: dict[tuple[str, Mode], Any], lang: str, mode: Mode
 ) -> None:
-    report = reports["en", mode]
+    report = reports[lang, mode]
     missed = [o.item.q for o in report.misses if o.item.expect == "legal"]
     assert report.legal_recall.value == 1.0, missed
 
