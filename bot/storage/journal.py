@@ -22,7 +22,7 @@ from typing import Any
 from bot.core.audit import AuditLog
 from bot.core.loader import KnowledgeError
 from bot.storage.store import KnowledgeStore
-from bot.storage.transaction import read_files, write_files
+from bot.storage.transaction import fsync_directory, read_files, write_files
 
 __all__ = [
     "JOURNAL_FILE",
@@ -70,7 +70,7 @@ def write(directory: Path, entry: JournalEntry) -> None:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
         raise
-    _fsync(directory)
+    fsync_directory(directory)
 
 
 def read(directory: Path) -> JournalEntry | None:
@@ -90,7 +90,7 @@ def clear(directory: Path) -> None:
     for name in (JOURNAL_FILE, _TEMP):
         with contextlib.suppress(FileNotFoundError):
             (directory / name).unlink()
-    _fsync(directory)
+    fsync_directory(directory)
 
 
 Outcome = str  # "in", "out", "partial" or "moved"
@@ -167,11 +167,3 @@ async def recover(directory: Path, audit: AuditLog, store: KnowledgeStore) -> No
 
 def _as_dict(entry: JournalEntry) -> dict[str, Any]:
     return {field: getattr(entry, field) for field in entry.__slots__}
-
-
-def _fsync(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -30,6 +30,7 @@ from bot.core.decide import Thresholds
 from bot.core.loader import KnowledgeError
 from bot.storage.folder import fingerprint, read_knowledge_files
 from bot.storage.store import KnowledgeStore
+from bot.storage.transaction import fsync_directory
 
 __all__ = [
     "LINK",
@@ -99,14 +100,6 @@ def _locked(data_dir: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _write_copy(folder: Path, files: Mapping[str, str], digest: str, now: dt.datetime) -> None:
     for name, text in files.items():
         path = folder / name
@@ -125,7 +118,7 @@ def _write_copy(folder: Path, files: Mapping[str, str], digest: str, now: dt.dat
         handle.flush()
         os.fsync(handle.fileno())
     for directory in {folder, *((folder / name).parent for name in files)}:
-        _fsync(directory)
+        fsync_directory(directory)
 
 
 def save_snapshot(
@@ -153,7 +146,7 @@ def save_snapshot(
             link.unlink()
         link.symlink_to(target.name)
         os.replace(link, data_dir / LINK)
-        _fsync(data_dir)
+        fsync_directory(data_dir)
         for old in data_dir.glob(f"{LINK}-*"):
             if old != target:
                 shutil.rmtree(old, ignore_errors=True)

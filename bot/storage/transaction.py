@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from bot.storage.folder import read_knowledge_files
 
-__all__ = ["LOCK_FILE", "finish", "locked", "read_files", "write_files"]
+__all__ = ["LOCK_FILE", "finish", "fsync_directory", "locked", "read_files", "write_files"]
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -111,7 +111,7 @@ def _write_one(path: Path, text: str | None) -> None:
     if text is None:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
-        _fsync_directory(path.parent)
+        fsync_directory(path.parent)
         return
     try:
         mode = path.stat().st_mode & 0o777
@@ -129,10 +129,10 @@ def _write_one(path: Path, text: str | None) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
         raise
-    _fsync_directory(path.parent)
+    fsync_directory(path.parent)
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
     """Make a rename or delete durable: it lives in the directory's own data."""
     fd = os.open(directory, os.O_RDONLY)
     try:

@@ -113,11 +113,11 @@ class Env:
 
     def replies_to(self, message: dict[str, Any]) -> list[Any]:
         """REST message creates that reply to `message`."""
-        return self.fake.requests_matching("POST", MESSAGES, _replying_to(message), status=200)
+        return self.fake.requests_matching("POST", MESSAGES, replying_to(message), status=200)
 
     async def reply_to(self, message: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
         request = await self.fake.wait_for_request(
-            "POST", MESSAGES, _replying_to(message), timeout, status=200
+            "POST", MESSAGES, replying_to(message), timeout, status=200
         )
         body: dict[str, Any] = request.json
         return body
@@ -132,7 +132,9 @@ class Env:
             return connection.execute(query).fetchall()
 
 
-def _replying_to(message: dict[str, Any]) -> Callable[[Any], bool]:
+def replying_to(message: dict[str, Any]) -> Callable[[Any], bool]:
+    """Match the bot's POST that replies to `message`."""
+
     def check(request: Any) -> bool:
         reference = (request.json or {}).get("message_reference") or {}
         return str(reference.get("message_id")) == str(message["id"])

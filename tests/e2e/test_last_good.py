@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.e2e.conftest import MESSAGES
+from tests.e2e.conftest import MESSAGES, replying_to
 from tests.e2e.test_operations import BotProcess, eventually, get, start_bot_process
 from tests.fakediscord import FakeDiscord
 
@@ -96,9 +96,7 @@ async def test_a_broken_file_then_a_restart_serves_the_last_good_version(
         reply = await fake_discord.wait_for_request(
             "POST",
             MESSAGES,
-            lambda r: (
-                str((r.json or {}).get("message_reference", {}).get("message_id")) == question["id"]
-            ),
+            replying_to(question),
             timeout=10,
         )
         assert "Defense of Marriage Act" in json.dumps(reply.json["embeds"])

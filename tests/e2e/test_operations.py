@@ -18,7 +18,7 @@ import pytest
 import pytest_asyncio
 import yaml
 
-from tests.e2e.conftest import MESSAGES, Env, MakeEnv
+from tests.e2e.conftest import MESSAGES, Env, MakeEnv, replying_to
 from tests.fakediscord import FakeDiscord
 
 pytestmark = pytest.mark.e2e
@@ -257,9 +257,7 @@ async def test_a_change_in_one_process_reaches_the_other(
     reply = await fake_discord.wait_for_request(
         "POST",
         MESSAGES,
-        lambda r: (
-            str((r.json or {}).get("message_reference", {}).get("message_id")) == question["id"]
-        ),
+        replying_to(question),
         timeout=10,
     )
     assert "Uniting American Families Act" in reply.json["embeds"][0]["title"]
