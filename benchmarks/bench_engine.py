@@ -58,7 +58,7 @@ from bot.storage import folder as folder_module
 from bot.storage.folder import load_knowledge
 
 SEED = 20120928
-FULL_SIZES = ("shipped", "1000", "10000", "100000")
+FULL_SIZES = ("shipped", "1000", "10000")  # 100000 still runs (--sizes); no target there
 QUICK_SIZES = ("shipped", "1000")
 MIN_QUERIES = 300
 PSEUDO_WORDS = 3000
@@ -77,12 +77,9 @@ class Target:
     label: str
 
 
-TARGETS = (
-    Target("1000", "p99_ms", 1.0, "ms", "p99 latency at 1,000 entries"),
-    Target("100000", "p99_ms", 20.0, "ms", "p99 latency at 100,000 entries"),
-    Target("10000", "load_total_s", 1.0, "s", "load + index at 10,000 entries, cold"),
-    Target("100000", "peak_rss_mb", 300.0, "MB", "peak RSS at 100,000 entries"),
-)
+# The lexical stage's own targets were retired with the semantic stage: the engine's targets
+# (decide with the question's encoding, restart, memory) are bench_semantic.py's.
+TARGETS = (Target("1000", "p99_ms", 1.0, "ms", "lexical p99 at 1,000 entries (information)"),)
 
 
 # --------------------------------------------------------------------------------------------
