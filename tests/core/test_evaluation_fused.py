@@ -17,8 +17,13 @@ from tests.core.test_evaluation import evaluation, items, knowledge
 
 pytestmark = pytest.mark.timeout(900)  # the first use encodes the phrasings
 
-ACCURACY_FLOOR = {("en", Mode.ASK): 0.66, ("en", Mode.LISTEN): 0.57, ("es", Mode.ASK): 0.18}
-OFFERED_FLOOR = {"en": 0.86, "es": 0.69}
+ACCURACY_FLOOR = {
+    ("en", Mode.ASK): 0.66,
+    ("en", Mode.LISTEN): 0.59,
+    ("es", Mode.ASK): 0.27,
+    ("es", Mode.LISTEN): 0.16,
+}
+OFFERED_FLOOR = {"en": 0.86, "es": 0.73}
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +87,7 @@ def test_ask_mode_answers_nine_in_ten(reports: dict[tuple[str, Mode], Any]) -> N
     assert (accuracy.value or 0.0) >= 0.90, str(accuracy)
 
 
-@pytest.mark.xfail(strict=True, reason="target not met yet: Spanish ask-mode accuracy about 19%")
+@pytest.mark.xfail(strict=True, reason="target not met yet: Spanish ask-mode accuracy about 28%")
 def test_spanish_ask_mode_answers_most(reports: dict[tuple[str, Mode], Any]) -> None:
     accuracy = reports["es", Mode.ASK].answer_accuracy
     assert (accuracy.value or 0.0) >= 0.85, str(accuracy)

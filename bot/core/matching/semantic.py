@@ -87,17 +87,17 @@ class Calibration:
 
 
 CALIBRATION = Calibration(
-    semantic=2.234,
-    lexical=5.553,
-    coverage=-2.565,
-    evidence=-0.377,
-    semantic_first=-0.141,
-    lexical_first=0.496,
-    unmatched=0.847,
-    bias=0.519,
-    answer=0.67,
-    listen=0.71,
-    lead=0.28,
+    semantic=2.044,
+    lexical=3.963,
+    coverage=-2.577,
+    evidence=-0.082,
+    semantic_first=-0.052,
+    lexical_first=0.802,
+    unmatched=0.698,
+    bias=0.477,
+    answer=0.71,
+    listen=0.73,
+    lead=0.0,
     suggest=0.33,
     personal=0.5,
 )
