@@ -21,12 +21,16 @@ _CLAUSE_END = re.compile(r"[.!?,;\n]+")
 _QUESTION_START = re.compile(
     r"^(?:what|wat|wht|whats|who|whos|when|where|why|how|hw|which|is|are|am|does|do|did|can"
     r"|could|will|would|should|shall|has|have|had|was|were|may|might|must|any|anyone|anybody"
-    r"|does anyone|tell me|explain|define|help|pls|please|question|q)\b"
+    r"|does anyone|tell me|explain|define|help|pls|please|question|q"
+    # Spanish: the question words, with or without accents, and the usual openers.
+    r"|qu[eé]|qui[eé]n|qui[eé]nes|c[oó]mo|cu[aá]ndo|d[oó]nde|cu[aá]l|cu[aá]les|cu[aá]nt[oa]s?"
+    r"|por qu[eé]|es cierto|es verdad|alguien sabe|me explican|expl[ií]came|sirve|aplica)\b"
 )
 # Words that often open a question in chat before the question word itself.
 _LEAD_IN = re.compile(
     r"^(?:(?:so|ok|okay|and|but|also|well|hey|hi|hello|um|uh|like|btw|anyway|quick question"
-    r"|question|q|wait|sorry|hmm|guys|yall|everyone|all|then|now|plus|oh|ah) )+"
+    r"|question|q|wait|sorry|hmm|guys|yall|everyone|all|then|now|plus|oh|ah"
+    r"|pues|oye|hola|entonces|bueno|una pregunta|pregunta|disculpen|perd[oó]n|gente|chicos) )+"
 )
 _MAX_QUESTION_WORDS = 250
 

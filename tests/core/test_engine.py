@@ -308,6 +308,10 @@ def test_legal_background_needs_the_bar_of_an_unprompted_answer() -> None:
         ("doma is bad", False),
         ("great news, thank you!", False),
         ("word " * 300, False),
+        ("que es la discrecion procesal", True),  # Spanish, no accents, no marks
+        ("Cómo funciona lo de la guía", True),
+        ("ok pues quien anuncio eso", True),  # chat words lead in, in either language
+        ("la guia es buena noticia", False),
     ],
 )
 def test_looks_like_question(text: str, question: bool) -> None:
